@@ -4,6 +4,21 @@ import pytest
 from django.core.cache import cache
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Tests talk plain HTTP to the test client and the live server, and don't need
+    # collectstatic's manifest.
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.WHITENOISE_AUTOREFRESH = True
+
+
 def pytest_collection_modifyitems(config, items):
     from django.db import connection
 

@@ -6,4 +6,5 @@ app_name = "accounts"
 
 urlpatterns = [
     path("perfil/", views.profile, name="profile"),
+    path("inicio/", views.start, name="start"),
 ]

@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from .adapter import home_url_for
 from .forms import ProfileForm
 from .models import User
 
@@ -36,3 +37,8 @@ class SignupView(allauth_views.SignupView):
 
 
 signup = SignupView.as_view()
+
+
+@login_required
+def start(request: HttpRequest) -> HttpResponse:
+    return redirect(home_url_for(request.user))

@@ -6,7 +6,7 @@ from django.db import transaction
 from citas.accounts.models import User
 from citas.practices.models import Membership, Practice, Professional, Role
 
-DEMO_PASSWORD = "demo-citas-2026"
+DEMO_PASSWORD = "demo-citas-2026"  # noqa: S105 — printed to the operator on purpose
 DEMO_SLUG = "clinica-demo"
 
 DEMO_PEOPLE = [

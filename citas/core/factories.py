@@ -6,7 +6,7 @@ from allauth.account.models import EmailAddress
 from citas.accounts.models import User
 from citas.practices.models import Membership, Practice, Professional, Role
 
-DEFAULT_PASSWORD = "Una-clave-segura-2026"
+DEFAULT_PASSWORD = "Una-clave-segura-2026"  # noqa: S105 — test data
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -1,6 +1,7 @@
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 
-from .models import Membership
+from .models import Invitation, Membership
 
 SESSION_KEY = "current_practice_id"
 
@@ -30,3 +31,17 @@ def require_membership(request: HttpRequest, *, manager: bool = False) -> Member
     if membership is None or (manager and not membership.can_manage):
         raise Http404
     return membership
+
+
+def open_invitations_for(user):
+    """Invitations addressed to the user's email that can still be accepted."""
+    return (
+        Invitation.objects.filter(
+            email__iexact=user.email,
+            accepted_at=None,
+            revoked_at=None,
+            expires_at__gt=timezone.now(),
+        )
+        .exclude(practice__memberships__user=user)
+        .select_related("practice")
+    )

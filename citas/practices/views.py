@@ -4,7 +4,6 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,7 +12,7 @@ from citas.core.errors import ServiceError, add_service_error
 from . import services
 from .forms import InvitationForm, PracticeForm, PracticeSettingsForm, RoleForm
 from .models import Invitation, Membership, Professional
-from .selectors import SESSION_KEY, memberships_for, require_membership
+from .selectors import SESSION_KEY, memberships_for, open_invitations_for, require_membership
 
 
 def _get_member_for_manager(request: HttpRequest, pk: int) -> tuple[Membership, Membership]:
@@ -31,7 +30,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "practices/no_practice.html",
-            {"invitations": _open_invitations_for(request.user)},
+            {"invitations": open_invitations_for(request.user)},
         )
     membership = require_membership(request)
     practice = membership.practice
@@ -43,21 +42,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "practice": practice,
             "professionals": Professional.objects.filter(practice=practice, is_active=True),
             "member_count": Membership.objects.filter(practice=practice).count(),
-            "invitations": _open_invitations_for(request.user),
+            "invitations": open_invitations_for(request.user),
         },
-    )
-
-
-def _open_invitations_for(user):
-    return (
-        Invitation.objects.filter(
-            email__iexact=user.email,
-            accepted_at=None,
-            revoked_at=None,
-            expires_at__gt=timezone.now(),
-        )
-        .exclude(practice__memberships__user=user)
-        .select_related("practice")
     )
 
 

@@ -1,0 +1,91 @@
+from unittest import mock
+
+import pytest
+from django.db.utils import OperationalError
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_landing_page_speaks_spanish_by_default(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert '<html lang="es">' in response.content.decode()
+    assert "Soy profesional" in response.content.decode()
+
+
+def test_the_landing_page_follows_the_browser_language(client):
+    response = client.get("/", headers={"accept-language": "en"})
+    assert "I am a professional" in response.content.decode()
+
+
+def test_the_language_switcher_changes_the_language_and_goes_back(client):
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert "I am a professional" in client.get("/").content.decode()
+
+
+def test_the_language_switcher_refuses_an_external_next(client):
+    response = client.post(
+        reverse("set_language"), {"language": "en", "next": "https://evil.example/"}
+    )
+    assert response["Location"] == "/"
+
+
+def test_the_language_switcher_remembers_the_choice_on_the_account(client, django_user_model):
+    from citas.core.factories import UserFactory
+
+    user = UserFactory()
+    client.force_login(user)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    user.refresh_from_db()
+    assert user.language == "en"
+
+
+def test_healthz_answers_200_when_the_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_answers_503_when_the_database_does_not(client):
+    with mock.patch("citas.core.views.connection.cursor", side_effect=OperationalError("down")):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unavailable"
+
+
+def test_a_missing_page_is_a_404_page_in_the_users_language(client, settings):
+    settings.DEBUG = False
+    response = client.get("/no-existe/", headers={"accept-language": "es"})
+    assert response.status_code == 404
+    assert "Página no encontrada" in response.content.decode()
+    response = client.get("/no-existe/", headers={"accept-language": "en"})
+    assert "Page not found" in response.content.decode()
+
+
+def test_the_500_page_renders_without_a_request_context():
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override("es"):
+        html = render_to_string("500.html")
+    assert "Algo ha ido mal" in html
+
+
+def test_static_vendor_files_carry_their_licences():
+    from pathlib import Path
+
+    vendor = Path(__file__).resolve().parents[3] / "static" / "vendor"
+    folders = [p for p in vendor.iterdir() if p.is_dir()]
+    assert {p.name for p in folders} >= {"bootstrap", "htmx", "event-calendar"}
+    for folder in folders:
+        assert (folder / "LICENSE").exists(), folder
+
+
+def test_healthz_answers_for_any_host_over_plain_http(client, settings):
+    settings.ALLOWED_HOSTS = ["citas.example.com"]
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get("/healthz", headers={"host": "10.0.3.7:8000"})
+    assert response.status_code == 200

@@ -1,0 +1,71 @@
+"""End-to-end tests: Playwright drives Debian's Chromium against Django's live server."""
+
+import contextlib
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call" and report.failed:
+        for name, value in item.funcargs.items():
+            if hasattr(value, "screenshot") and hasattr(value, "url"):
+                ARTIFACTS.mkdir(exist_ok=True)
+                path = ARTIFACTS / f"{item.name}-{name}.png"
+                # A failing screenshot must never hide the test's own failure.
+                with contextlib.suppress(Exception):
+                    value.screenshot(path=str(path), full_page=True)
+    return report
+
+
+def _page(browser, viewport):
+    context = browser.new_context(viewport=viewport, locale="es-ES", timezone_id="Europe/Madrid")
+    context.set_default_timeout(10_000)
+    return context.new_page()
+
+
+@pytest.fixture
+def phone_page(browser):
+    page = _page(browser, PHONE)
+    yield page
+    page.context.close()
+
+
+@pytest.fixture
+def desktop_page(browser):
+    page = _page(browser, DESKTOP)
+    yield page
+    page.context.close()
