@@ -42,6 +42,15 @@ INSTALLED_APPS = [
     "citas.core",
     "citas.accounts",
     "citas.practices",
+    "citas.catalog",
+    "citas.scheduling",
+    "citas.booking",
+    "citas.notifications",
+    # Not "rest_framework": its Spanish catalogue would override Django's own wording across
+    # the site ("Este campo es requerido."); the API renders JSON only and needs no templates.
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "citas.api",
 ]
 
 MIDDLEWARE = [
@@ -166,8 +175,24 @@ USERSESSIONS_TRACK_ACTIVITY = True
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# EMAIL_BACKEND overrides the one EMAIL_URL implies, e.g. anymail's Amazon SES in production.
+if env("EMAIL_BACKEND", default=""):
+    EMAIL_BACKEND = env("EMAIL_BACKEND")
+ANYMAIL = {"AMAZON_SES_CLIENT_PARAMS": {"region_name": env("AWS_SES_REGION", default="eu-west-1")}}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Gestor de Citas <citas@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Notifications (citas.notifications.delivery): a claim older than this belongs to a dead
+# worker and is retried; failures retry after 1, 5, 25, 125… minutes, then fail.
+NOTIFICATIONS_CLAIM_TIMEOUT = env.int("NOTIFICATIONS_CLAIM_TIMEOUT", default=300)
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)
+NOTIFICATIONS_RETRY_BASE_MINUTES = env.int("NOTIFICATIONS_RETRY_BASE_MINUTES", default=1)
+# Webhook endpoints must be public HTTPS URLs; allow http://localhost only for development.
+WEBHOOKS_ALLOW_INSECURE_URLS = env.bool("WEBHOOKS_ALLOW_INSECURE_URLS", default=DEBUG)
+SMS_BACKEND = env("SMS_BACKEND", default="citas.notifications.channels.ConsoleSmsBackend")
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", default="")
 
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
@@ -201,6 +226,38 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+
+# REST API (citas.api): token or session auth, one error shape, throttled public booking.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "citas.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["citas.api.parsers.BoundedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "citas.api.exceptions.api_exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        "public_booking": env("API_PUBLIC_BOOKING_RATE", default="20/hour"),
+    },
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Gestor de Citas API",
+    "DESCRIPTION": _(
+        "Availability, bookings, appointments and clients of a practice. "
+        "Authenticate with a personal token: `Authorization: Bearer <token>`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"AppointmentStatusEnum": "citas.booking.models.AppointmentStatus"},
+}
 
 LOGGING = {
     "version": 1,

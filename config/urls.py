@@ -4,6 +4,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from citas.accounts import views as account_views
+from citas.booking import client_views as booking_client_views
+from citas.booking.public_urls import manage_patterns, my_appointments_patterns
 from citas.core import views as core_views
 from citas.practices import views as practice_views
 
@@ -19,9 +21,18 @@ urlpatterns = [
     path("accounts/signup/", account_views.signup, name="account_signup"),
     path("accounts/", include("allauth.urls")),
     path("cuenta/", include("citas.accounts.urls")),
-    path("mis-citas/", account_views.home, name="home"),
+    path("mis-citas/", booking_client_views.my_appointments, name="home"),
+    path("mis-citas/", include(my_appointments_patterns)),
+    path("cita/<str:token>/", include(manage_patterns)),
     path("app/", include("citas.practices.urls")),
+    path("app/servicios/", include("citas.catalog.urls")),
+    path("app/agenda/", include("citas.scheduling.urls")),
+    path("app/", include("citas.booking.staff_urls")),
+    path("r/<slug:practice_slug>/", include("citas.scheduling.public_urls")),
+    path("r/<slug:practice_slug>/", include("citas.booking.public_urls")),
     path("invitaciones/<str:token>/", practice_views.invitation_accept, name="invitation_accept"),
+    path("", include("citas.notifications.urls")),
+    path("", include("citas.api.urls")),  # /api/v1/, /api/schema/, /api/docs/, /cuenta/tokens/
     path("admin/", admin.site.urls),
     path("favicon.ico", RedirectView.as_view(url="/static/img/favicon.svg", permanent=True)),
 ]

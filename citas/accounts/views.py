@@ -11,12 +11,6 @@ from .models import User
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """The landing page of a client account."""
-    return render(request, "accounts/home.html")
-
-
-@login_required
 def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():

@@ -1,10 +1,21 @@
 """The demo practice that `make run` loads. Idempotent: running it again changes nothing."""
 
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
 from allauth.account.models import EmailAddress
 from django.db import transaction
+from django.utils import timezone
 
 from citas.accounts.models import User
+from citas.booking import services as booking_services
+from citas.booking.models import Appointment, Client
+from citas.catalog.models import Service
 from citas.practices.models import Membership, Practice, Professional, Role
+from citas.scheduling import services as scheduling_services
+from citas.scheduling.models import TimeOff, WorkingHours
+from citas.scheduling.selectors import policy_for
 
 DEMO_PASSWORD = "demo-citas-2026"  # noqa: S105 — printed to the operator on purpose
 DEMO_SLUG = "clinica-demo"
@@ -57,4 +68,100 @@ def load_demo() -> tuple[Practice, bool]:
                 membership=membership,
                 defaults={"practice": practice, "display_name": name, "color": colour},
             )
+    _load_scheduling(practice)
     return practice, created
+
+
+DEMO_SERVICES = [
+    # name, minutes, price, buffer after, colour
+    ("Primera visita", 60, Decimal("60.00"), 10, "#1f6f78"),
+    ("Sesión de fisioterapia", 45, Decimal("45.00"), 5, "#6f42c1"),
+    ("Masaje deportivo", 30, Decimal("35.00"), 0, "#d63384"),
+]
+DEMO_HOURS = [(time(9), time(14)), (time(15), time(19))]  # Monday to Friday
+
+
+def _load_scheduling(practice: Practice) -> None:
+    professionals = list(Professional.objects.filter(practice=practice))
+    for name, minutes, price, after, colour in DEMO_SERVICES:
+        service, _ = Service.objects.get_or_create(
+            practice=practice,
+            name=name,
+            defaults={
+                "duration_minutes": minutes,
+                "price": price,
+                "buffer_after_minutes": after,
+                "color": colour,
+            },
+        )
+        service.professionals.add(*professionals)
+    if not WorkingHours.objects.filter(practice=practice, professional=None).exists():
+        scheduling_services.working_hours_set(
+            practice=practice,
+            professional=None,
+            ranges=dict.fromkeys(range(5), DEMO_HOURS),
+        )
+    for professional in professionals:
+        scheduling_services.working_hours_apply_default(professional=professional)
+    policy_for(practice)
+    scheduling_services.time_off_import_holidays(
+        practice=practice, year=timezone.localdate().year, country="ES", subdivision="MD"
+    )
+    if not Appointment.objects.filter(practice=practice).exists():
+        _demo_appointments(practice, professionals)
+
+
+DEMO_HOURS_BOOKED = (10, 12, 16)  # one appointment per professional on each demo day
+
+
+def _working_days(practice: Practice, first: date, *, step: int):
+    """Weekdays from `first` onwards (step 1) or backwards (step -1) that are not time off."""
+    tz = ZoneInfo(practice.timezone)
+    day = first
+    while True:
+        noon = datetime.combine(day, time(12), tzinfo=tz)
+        closed = TimeOff.objects.filter(
+            practice=practice, professional=None, start__lte=noon, end__gt=noon
+        ).exists()
+        if day.weekday() < 5 and not closed:
+            yield day
+        day += timedelta(days=step)
+
+
+def _demo_appointments(practice: Practice, professionals: list[Professional]) -> None:
+    """Booked through the booking services, so that the demo has history and notification rows:
+    two upcoming working days for every professional, and two past appointments (one completed,
+    one no-show) for the client's history."""
+    owner = Membership.objects.get(practice=practice, role=Role.OWNER).user
+    client, _ = Client.objects.get_or_create(
+        practice=practice,
+        email="cliente@demo.test",
+        defaults={"full_name": "José Ñúñez", "phone": "+34 600 000 000"},
+    )
+    service = Service.objects.get(practice=practice, name="Sesión de fisioterapia")
+    tz = ZoneInfo(practice.timezone)
+    today = timezone.localdate(timezone=tz)
+
+    def book(day: date, hour: int, professional: Professional) -> Appointment:
+        return booking_services.appointment_book(
+            practice=practice,
+            professional=professional,
+            service=service,
+            client=client,
+            start=datetime.combine(day, time(hour), tzinfo=tz),
+            by=owner,
+            by_client=False,
+            override_policy=True,
+        )
+
+    upcoming = _working_days(practice, today + timedelta(days=1), step=1)
+    for day in (next(upcoming), next(upcoming)):
+        for hour, professional in zip(DEMO_HOURS_BOOKED, professionals, strict=False):
+            book(day, hour, professional)
+
+    past = _working_days(practice, today - timedelta(days=1), step=-1)
+    done, missed = next(past), next(past)
+    booking_services.appointment_complete(appointment=book(done, 10, professionals[0]), by=owner)
+    booking_services.appointment_mark_no_show(
+        appointment=book(missed, 10, professionals[0]), by=owner
+    )

@@ -1,5 +1,9 @@
 """factory-boy factories shared by every app's tests."""
 
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
 import factory
 from allauth.account.models import EmailAddress
 
@@ -7,6 +11,7 @@ from citas.accounts.models import User
 from citas.practices.models import Membership, Practice, Professional, Role
 
 DEFAULT_PASSWORD = "Una-clave-segura-2026"  # noqa: S105 — test data
+MADRID = ZoneInfo("Europe/Madrid")
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -48,3 +53,72 @@ class ProfessionalFactory(factory.django.DjangoModelFactory):
 
     practice = factory.SubFactory(PracticeFactory)
     display_name = factory.Faker("name", locale="es_ES")
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "catalog.Service"
+        skip_postgeneration_save = True
+
+    practice = factory.SubFactory(PracticeFactory)
+    name = factory.Sequence(lambda n: f"Sesión {n}")
+    duration_minutes = 30
+    price = Decimal("40.00")
+
+    @factory.post_generation
+    def professionals(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.professionals.set(extracted)
+
+
+class WorkingHoursFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "scheduling.WorkingHours"
+
+    professional = factory.SubFactory(ProfessionalFactory)
+    practice = factory.SelfAttribute("professional.practice")
+    weekday = 0
+    start_time = time(9)
+    end_time = time(14)
+
+
+class TimeOffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "scheduling.TimeOff"
+
+    practice = factory.SubFactory(PracticeFactory)
+    professional = None
+    start = factory.LazyFunction(lambda: datetime(2026, 12, 24, tzinfo=MADRID))
+    end = factory.LazyAttribute(lambda o: o.start + timedelta(days=1))
+    all_day = True
+    reason = "vacaciones"
+
+
+class ClientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "booking.Client"
+
+    practice = factory.SubFactory(PracticeFactory)
+    full_name = factory.Faker("name", locale="es_ES")
+    email = factory.Sequence(lambda n: f"cliente{n}@example.com")
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    """Blocked range = start/end widened by the service's buffers, as the booking service does."""
+
+    class Meta:
+        model = "booking.Appointment"
+
+    professional = factory.SubFactory(ProfessionalFactory)
+    practice = factory.SelfAttribute("professional.practice")
+    service = factory.SubFactory(ServiceFactory, practice=factory.SelfAttribute("..practice"))
+    client = factory.SubFactory(ClientFactory, practice=factory.SelfAttribute("..practice"))
+    start = factory.LazyFunction(lambda: datetime(2026, 12, 1, 10, tzinfo=MADRID))
+    end = factory.LazyAttribute(lambda o: o.start + timedelta(minutes=o.service.duration_minutes))
+    blocked_start = factory.LazyAttribute(
+        lambda o: o.start - timedelta(minutes=o.service.buffer_before_minutes)
+    )
+    blocked_end = factory.LazyAttribute(
+        lambda o: o.end + timedelta(minutes=o.service.buffer_after_minutes)
+    )
+    status = "confirmed"

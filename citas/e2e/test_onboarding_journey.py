@@ -60,6 +60,7 @@ def test_a_professional_signs_up_creates_a_practice_and_a_colleague_joins(
 
     # The owner invites a colleague from the team page (through the phone's menu).
     page.get_by_role("button", name="Menú").click()
+    page.get_by_role("button", name="Consulta").click()
     page.get_by_role("link", name="Equipo").click()
     page.get_by_label("Correo electrónico").fill("pablo@example.com")
     page.get_by_label("Rol").select_option("professional")

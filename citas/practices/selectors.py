@@ -10,7 +10,9 @@ def memberships_for(user) -> list[Membership]:
     if not user.is_authenticated:
         return []
     return list(
-        Membership.objects.filter(user=user).select_related("practice").order_by("practice__name")
+        Membership.objects.filter(user=user)
+        .select_related("practice", "professional")
+        .order_by("practice__name")
     )
 
 

@@ -1,9 +1,13 @@
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -43,7 +47,23 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "professionals": Professional.objects.filter(practice=practice, is_active=True),
             "member_count": Membership.objects.filter(practice=practice).count(),
             "invitations": open_invitations_for(request.user),
+            "today": _todays_appointments(practice),
+            "booking_url": request.build_absolute_uri(f"/r/{practice.slug}/"),
         },
+    )
+
+
+def _todays_appointments(practice):
+    """Today's pending and confirmed appointments, in the practice's local day."""
+    from citas.booking.models import Appointment
+
+    tz = ZoneInfo(practice.timezone)
+    start = datetime.combine(timezone.localdate(timezone=tz), time(), tzinfo=tz)
+    return (
+        Appointment.objects.active()
+        .filter(practice=practice, start__gte=start, start__lt=start + timedelta(days=1))
+        .select_related("client", "service", "professional")
+        .order_by("start")[:20]
     )
 
 

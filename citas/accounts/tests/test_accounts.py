@@ -55,7 +55,7 @@ def test_the_landing_links_preselect_the_kind_of_account(client):
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"email": "no-es-un-email"}, "email", "Introduzca una dirección de correo"),
+        ({"email": "no-es-un-email"}, "email", "Introduce una dirección de correo"),
         ({"full_name": "   "}, "full_name", "Este campo es obligatorio"),
         ({"full_name": "x" * 151}, "full_name", "151"),
         ({"password1": "123456", "password2": "123456"}, "password1", "demasiado corta"),

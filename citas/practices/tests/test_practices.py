@@ -211,13 +211,22 @@ def test_a_user_of_two_practices_switches_between_them(client):
     assert client.get(reverse("practices:dashboard")).context["practice"] == first.practice
 
 
-def test_the_dashboard_renders_in_a_fixed_number_of_queries(client, django_assert_max_num_queries):
+@pytest.mark.parametrize("rows", [1, 10])
+def test_the_dashboard_renders_in_a_fixed_number_of_queries(
+    client, django_assert_num_queries, rows
+):
+    from citas.core.factories import AppointmentFactory, ProfessionalFactory
+
     owner = MembershipFactory()
-    for _ in range(10):
+    professional = ProfessionalFactory(practice=owner.practice)
+    today = timezone.localtime().replace(hour=23, minute=0, second=0, microsecond=0)
+    for n in range(rows):
         MembershipFactory(practice=owner.practice, role=Role.PROFESSIONAL)
+        AppointmentFactory(professional=professional, start=today - timedelta(minutes=30 * (n + 1)))
     client.force_login(owner.user)
-    with django_assert_max_num_queries(13):
-        assert client.get(reverse("practices:dashboard")).status_code == 200
+    with django_assert_num_queries(14):
+        response = client.get(reverse("practices:dashboard"))
+    assert len(response.context["today"]) == rows
 
 
 # Tenancy: every practice route, for a member of another practice and for an anonymous user.

@@ -1,0 +1,177 @@
+"""`make bench`: availability speed on a realistic agenda, in a throwaway database.
+
+Seeds one practice with one professional (Mon–Fri 09:00–18:00), a 30-minute service and 500
+appointments over the next 60 days, then times, over the next 30 days:
+  (a) the pure engine `free_slots` alone,
+  (b) the public JSON endpoint through Django's test client (queries + engine + JSON),
+  (c) a view returning constant JSON through the same client (the framework's own cost).
+Fails (exit 1) when (a) > 5 ms or (b) > 30 × (c). Uses DATABASE_URL when set (PostgreSQL).
+"""
+
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from datetime import time as clock
+from zoneinfo import ZoneInfo
+
+REPEAT = 30
+WARMUP = 3
+ENGINE_LIMIT_MS = 5.0
+ENDPOINT_FACTOR = 30
+
+
+def measure(function: Callable[[], object]) -> tuple[float, float]:
+    """Median and p95 of REPEAT runs, in milliseconds."""
+    for _ in range(WARMUP):
+        function()
+    runs = []
+    for _ in range(REPEAT):
+        started = time.perf_counter()
+        function()
+        runs.append((time.perf_counter() - started) * 1000)
+    runs.sort()
+    return statistics.median(runs), runs[max(0, round(0.95 * len(runs)) - 1)]
+
+
+def seed():
+    from citas.booking.models import Appointment, Client
+    from citas.catalog.models import Service
+    from citas.practices.models import Practice, Professional
+    from citas.scheduling.models import WorkingHours
+    from citas.scheduling.selectors import policy_for
+
+    practice = Practice.objects.create(name="Bench", slug="bench", timezone="Europe/Madrid")
+    professional = Professional.objects.create(practice=practice, display_name="Bench")
+    WorkingHours.objects.bulk_create(
+        WorkingHours(
+            practice=practice,
+            professional=professional,
+            weekday=weekday,
+            start_time=clock(9),
+            end_time=clock(18),
+        )
+        for weekday in range(5)
+    )
+    service = Service.objects.create(practice=practice, name="Sesión", duration_minutes=30)
+    service.professionals.add(professional)
+    policy_for(practice)
+    client = Client.objects.create(practice=practice, full_name="Cliente", email="c@example.com")
+
+    # Free slots = the half-hour grid of working hours; 500 of them, at random, are booked.
+    tz = ZoneInfo(practice.timezone)
+    today = datetime.now(tz).date()
+    grid = [
+        datetime.combine(today + timedelta(days=day), clock(9), tzinfo=tz)
+        + timedelta(minutes=30 * k)
+        for day in range(1, 61)
+        if (today + timedelta(days=day)).weekday() < 5
+        for k in range(18)
+    ]
+    starts = random.Random(2026).sample(grid, 500)
+    Appointment.objects.bulk_create(
+        Appointment(
+            practice=practice,
+            professional=professional,
+            service=service,
+            client=client,
+            start=start,
+            end=start + timedelta(minutes=30),
+            blocked_start=start,
+            blocked_end=start + timedelta(minutes=30),
+            status="confirmed",
+        )
+        for start in starts
+    )
+    return practice, professional, service
+
+
+def run() -> int:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import override_settings
+    from django.utils import timezone
+
+    from citas.booking.models import Appointment
+    from citas.scheduling.availability import Interval, SlotRequest, WorkingRange, free_slots
+
+    practice, professional, service = seed()
+    tz = ZoneInfo(practice.timezone)
+    now = timezone.now()
+    first_day = now.astimezone(tz).date()
+    last_day = first_day + timedelta(days=29)
+
+    request = SlotRequest(
+        tz=tz,
+        first_day=first_day,
+        last_day=last_day,
+        working=[WorkingRange(weekday, 9 * 60, 18 * 60) for weekday in range(5)],
+        time_off=[],
+        busy=[
+            Interval(start, end)
+            for start, end in Appointment.objects.values_list("blocked_start", "blocked_end")
+        ],
+        duration=timedelta(minutes=30),
+        step=timedelta(minutes=15),
+        now=now,
+        min_notice=timedelta(minutes=120),
+        horizon=timedelta(days=90),
+    )
+    engine_ms, engine_p95 = measure(lambda: free_slots(request))
+
+    client = Client()
+    query = {
+        "service": service.pk,
+        "professional": "any",
+        "from": first_day.isoformat(),
+        "to": last_day.isoformat(),
+    }
+    with override_settings(ROOT_URLCONF="bench.urls", SECURE_SSL_REDIRECT=False):
+        path = f"/r/{practice.slug}/disponibilidad/"
+        response = client.get(path, query)
+        assert response.status_code == 200, response.content
+        slots = sum(len(day) for day in response.json()["days"].values())
+        endpoint_ms, endpoint_p95 = measure(lambda: client.get(path, query))
+        constant_ms, constant_p95 = measure(lambda: client.get("/bench/constant/"))
+
+    ratio = endpoint_ms / constant_ms
+    print(f"database: {connection.vendor}; 500 appointments over 60 days; {slots} free slots")
+    for label, median, p95 in (
+        ("(a) free_slots, 30 days", engine_ms, engine_p95),
+        ("(b) JSON endpoint, 30 days", endpoint_ms, endpoint_p95),
+        ("(c) constant JSON view", constant_ms, constant_p95),
+    ):
+        print(f"{label:<30} median {median:7.3f} ms   p95 {p95:7.3f} ms")
+    print(f"(b)/(c) = {ratio:.1f}×  (limit {ENDPOINT_FACTOR}×); (a) limit {ENGINE_LIMIT_MS} ms")
+    failed = []
+    if engine_ms > ENGINE_LIMIT_MS:
+        failed.append(f"free_slots median {engine_ms:.3f} ms > {ENGINE_LIMIT_MS} ms")
+    if ratio > ENDPOINT_FACTOR:
+        failed.append(f"endpoint is {ratio:.1f}× the constant view (> {ENDPOINT_FACTOR}×)")
+    for reason in failed:
+        print(f"FAIL: {reason}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def main() -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import setup_test_environment, teardown_test_environment
+
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        return run()
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        teardown_test_environment()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""`python -m bench.bench_api`: latency of the API's hot endpoints, in a throwaway database.
+
+Seeds the same agenda as `python -m bench` (one professional, Mon–Fri 09:00–18:00, 500
+appointments over 60 days), then times through Django's test client, with a Bearer token:
+  (a) GET /api/v1/practices/<slug>/availability/ for 30 days (public),
+  (b) GET /api/v1/appointments/ — the first page of 25, and a page of 100 (staff, token).
+Prints median and p95. Uses DATABASE_URL when set (PostgreSQL).
+"""
+
+import os
+import sys
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from bench.__main__ import measure, seed
+
+
+def run() -> int:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import override_settings
+    from django.utils import timezone
+
+    from citas.accounts.models import User
+    from citas.api.services import api_token_create
+    from citas.practices.models import Membership, Role
+
+    practice, _professional, service = seed()
+    user = User.objects.create_user(email="bench@example.com", password=None)
+    Membership.objects.create(user=user, practice=practice, role=Role.RECEPTION)
+    _token, raw = api_token_create(user=user, practice=practice, name="bench")
+    first_day = timezone.now().astimezone(ZoneInfo(practice.timezone)).date()
+    query = {
+        "service": service.pk,
+        "from": first_day.isoformat(),
+        "to": (first_day + timedelta(days=29)).isoformat(),
+    }
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    availability = f"/api/v1/practices/{practice.slug}/availability/"
+    cases = [
+        ("(a) availability, 30 days", availability, query),
+        ("(b) appointments, page of 25", "/api/v1/appointments/", {}),
+        ("(b) appointments, page of 100", "/api/v1/appointments/", {"page_size": 100}),
+    ]
+    print(f"database: {connection.vendor}; 500 appointments over 60 days")
+    with override_settings(SECURE_SSL_REDIRECT=False):
+        for label, path, params in cases:
+            response = client.get(path, params)
+            assert response.status_code == 200, response.content
+            median, p95 = measure(lambda path=path, params=params: client.get(path, params))
+            print(f"{label:<32} median {median:7.3f} ms   p95 {p95:7.3f} ms")
+    return 0
+
+
+def main() -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import setup_test_environment, teardown_test_environment
+
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        return run()
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        teardown_test_environment()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""Who may call what: a member of the practice (by token or session), a manager, a client."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import permissions
+
+from citas.practices.models import Membership
+from citas.practices.selectors import current_membership
+
+from .models import ApiToken
+
+
+def membership_for(request) -> Membership | None:
+    """The membership a request acts as: the token's practice, or the session's current one."""
+    if not hasattr(request, "_api_membership"):
+        if isinstance(request.auth, ApiToken):
+            membership = (
+                Membership.objects.select_related("practice")
+                .filter(user=request.user, practice=request.auth.practice_id)
+                .first()
+            )
+        else:
+            membership = current_membership(request._request)
+        request._api_membership = membership
+    return request._api_membership
+
+
+class IsPracticeMember(permissions.BasePermission):
+    message = _("Only members of a practice can use this endpoint.")
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_authenticated) and (
+            membership_for(request) is not None
+        )
+
+
+class IsPracticeManager(IsPracticeMember):
+    message = _("Only the practice's owner or administrators can do this.")
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return super().has_permission(request, view) and membership_for(request).can_manage
+
+
+class IsPracticeManagerOnly(IsPracticeMember):
+    """Reads too: what these endpoints show (e.g. signing secrets) is for managers only."""
+
+    message = _("Only the practice's owner or administrators can do this.")
+
+    def has_permission(self, request, view) -> bool:
+        return super().has_permission(request, view) and membership_for(request).can_manage
+
+
+class IsClientAccount(permissions.BasePermission):
+    """A signed-in person acting for themselves: their own appointments only."""
+
+    message = _("Sign in with your own account.")
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_authenticated)

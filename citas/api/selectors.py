@@ -1,0 +1,40 @@
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from citas.booking.models import Appointment, Client
+from citas.booking.staff_selectors import client_list
+from citas.practices.models import Practice
+
+
+def appointments_for_api(*, practice: Practice, filters: dict) -> QuerySet[Appointment]:
+    """The practice's appointments, filtered; related rows joined, ordered by the paginator."""
+    rows = Appointment.objects.filter(practice=practice).select_related(
+        "professional", "service", "client"
+    )
+    for name, lookup in (
+        ("professional", "professional_id"),
+        ("client", "client_id"),
+        ("status", "status"),
+        ("from", "start__gte"),
+        ("to", "start__lt"),
+    ):
+        if filters.get(name) is not None:
+            rows = rows.filter(**{lookup: filters[name]})
+    return rows
+
+
+def appointment_of(practice: Practice, pk: int) -> Appointment:
+    """One of the practice's appointments, or 404 (also for another practice's ids)."""
+    return get_object_or_404(
+        Appointment.objects.select_related("practice", "professional", "service", "client"),
+        pk=pk,
+        practice=practice,
+    )
+
+
+def client_of(practice: Practice, pk: int) -> Client:
+    return get_object_or_404(Client, pk=pk, practice=practice)
+
+
+def clients_for_api(*, practice: Practice, search: str = "") -> QuerySet[Client]:
+    return client_list(practice=practice, search=search.strip())

@@ -1,0 +1,252 @@
+"""Small input and output serializers, one pair per operation. No business rules here:
+inputs check shape and types, the services decide."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from citas.booking.models import AppointmentStatus
+from citas.notifications.models import NotificationStatus, WebhookEvent
+
+from .fields import AwareDateTimeField, StrictSerializer
+
+# --- errors ----------------------------------------------------------------------------------
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=_("Stable machine-readable code, e.g. slot_taken."))
+    message = serializers.CharField(help_text=_("Human message in the request's language."))
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text=_("Messages per input field."),
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorBodySerializer()
+
+
+# --- public ----------------------------------------------------------------------------------
+
+
+class PracticeSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    slug = serializers.SlugField()
+    timezone = serializers.CharField(help_text=_("IANA time zone of the practice."))
+    address = serializers.CharField()
+    phone = serializers.CharField()
+    email = serializers.CharField()
+
+
+class PracticeUpdateSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=120, required=False)
+    address = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+
+
+class ServiceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    duration_minutes = serializers.IntegerField()
+    price = serializers.DecimalField(max_digits=8, decimal_places=2)
+    currency = serializers.CharField()
+    color = serializers.CharField()
+    professionals = serializers.ListField(
+        child=serializers.IntegerField(), help_text=_("Ids of the professionals who offer it.")
+    )
+
+
+class ProfessionalSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    display_name = serializers.CharField()
+    color = serializers.CharField()
+
+
+class AvailabilityQuerySerializer(serializers.Serializer):
+    service = serializers.IntegerField(min_value=1, max_value=2**62)
+    professional = serializers.CharField(
+        required=False, help_text=_("A professional id, or “any” (the default).")
+    )
+    to = serializers.DateField(input_formats=["%Y-%m-%d"], help_text=_("Last local day."))
+
+    def get_fields(self):
+        # `from` is a Python keyword: declared here so the query parameter keeps its name.
+        fields = super().get_fields()
+        fields["from"] = serializers.DateField(
+            input_formats=["%Y-%m-%d"], help_text=_("First local day (YYYY-MM-DD).")
+        )
+        return fields
+
+    def validate_professional(self, value: str) -> int | None:
+        value = value.strip()
+        if value in ("", "any"):
+            return None
+        if not (value.isascii() and value.isdigit() and len(value) <= 18):
+            raise serializers.ValidationError(_("Give a professional id or “any”."))
+        return int(value)
+
+
+class SlotSerializer(serializers.Serializer):
+    start = serializers.DateTimeField(help_text=_("Local start with its UTC offset."))
+    professional = serializers.IntegerField()
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    timezone = serializers.CharField()
+    days = serializers.DictField(
+        child=SlotSerializer(many=True), help_text=_("Free slots per local day (YYYY-MM-DD).")
+    )
+
+
+class PublicBookingSerializer(StrictSerializer):
+    service = serializers.IntegerField(min_value=1, max_value=2**62)
+    professional = serializers.IntegerField(min_value=1, max_value=2**62)
+    start = AwareDateTimeField()
+    full_name = serializers.CharField(max_length=150)
+    email = serializers.EmailField(max_length=254)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    notes = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    privacy_accepted = serializers.BooleanField(
+        help_text=_("The client accepts the practice's privacy policy; must be true.")
+    )
+
+    def validate_privacy_accepted(self, value: bool) -> bool:
+        if not value:
+            raise serializers.ValidationError(_("Accept the privacy policy to book."))
+        return value
+
+
+class BookingSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=AppointmentStatus.choices)
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    manage_token = serializers.CharField(
+        source="token", help_text=_("Secret for the client's manage link; keep it private.")
+    )
+
+
+# --- appointments ----------------------------------------------------------------------------
+
+
+class AppointmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=AppointmentStatus.choices)
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    professional = serializers.IntegerField(source="professional_id")
+    professional_name = serializers.CharField(source="professional.display_name")
+    service = serializers.IntegerField(source="service_id")
+    service_name = serializers.CharField(source="service.name")
+    client = serializers.IntegerField(source="client_id")
+    client_name = serializers.CharField(source="client.full_name")
+    notes = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class MyAppointmentSerializer(AppointmentSerializer):
+    practice = serializers.SlugField(source="practice.slug")
+    notes = None
+
+
+class AppointmentFilterSerializer(serializers.Serializer):
+    professional = serializers.IntegerField(min_value=1, max_value=2**62, required=False)
+    client = serializers.IntegerField(min_value=1, max_value=2**62, required=False)
+    status = serializers.ChoiceField(choices=AppointmentStatus.choices, required=False)
+    to = AwareDateTimeField(required=False, help_text=_("Appointments starting before."))
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = AwareDateTimeField(
+            required=False, help_text=_("Appointments starting at or after.")
+        )
+        return fields
+
+
+class AppointmentCreateSerializer(StrictSerializer):
+    professional = serializers.IntegerField(min_value=1, max_value=2**62)
+    service = serializers.IntegerField(min_value=1, max_value=2**62)
+    client = serializers.IntegerField(min_value=1, max_value=2**62)
+    start = AwareDateTimeField()
+    notes = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    override_policy = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_("Book outside hours, notice or horizon; overlaps are still refused."),
+    )
+
+
+class RescheduleSerializer(StrictSerializer):
+    start = AwareDateTimeField()
+    professional = serializers.IntegerField(min_value=1, max_value=2**62, required=False)
+    override_policy = serializers.BooleanField(required=False, default=False)
+
+
+class MyRescheduleSerializer(StrictSerializer):
+    start = AwareDateTimeField()
+
+
+class ReasonSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class EmptySerializer(StrictSerializer):
+    """No body is needed; anything sent must be an empty object."""
+
+
+# --- clients ---------------------------------------------------------------------------------
+
+
+class ClientSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    full_name = serializers.CharField()
+    email = serializers.CharField()
+    phone = serializers.CharField()
+    notes = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ClientInputSerializer(StrictSerializer):
+    full_name = serializers.CharField(max_length=150)
+    email = serializers.EmailField(max_length=254)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+
+
+class ClientSearchSerializer(serializers.Serializer):
+    search = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+# --- webhooks --------------------------------------------------------------------------------
+
+
+class WebhookSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.CharField()
+    events = serializers.ListField(child=serializers.ChoiceField(choices=WebhookEvent.choices))
+    secret = serializers.CharField(help_text=_("HMAC-SHA256 key of the X-Citas-Signature header."))
+    is_active = serializers.BooleanField()
+    failing_since = serializers.DateTimeField(allow_null=True)
+    disabled_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class WebhookInputSerializer(StrictSerializer):
+    url = serializers.CharField(max_length=500, help_text=_("An https:// address."))
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=WebhookEvent.choices), min_length=1, max_length=6
+    )
+    is_active = serializers.BooleanField(required=False)
+
+
+class WebhookDeliverySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    event = serializers.CharField(source="payload.type", help_text=_("e.g. appointment.created"))
+    delivery_id = serializers.CharField(source="payload.id", help_text=_("X-Citas-Webhook-Id"))
+    status = serializers.ChoiceField(choices=NotificationStatus.choices)
+    response_code = serializers.IntegerField(allow_null=True)
+    attempts = serializers.IntegerField()
+    last_error = serializers.CharField()
+    due_at = serializers.DateTimeField()
+    sent_at = serializers.DateTimeField(allow_null=True)

@@ -1,0 +1,44 @@
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from citas.core.errors import ServiceError
+from citas.practices.models import Membership, Practice
+
+from .models import ApiToken, hash_token, new_raw_token
+
+
+def api_token_create(*, user, practice: Practice, name: str) -> tuple[ApiToken, str]:
+    """A new token for one of the user's practices; the raw secret is returned once, never kept."""
+    if not Membership.objects.filter(user=user, practice=practice).exists():
+        raise ServiceError(_("You are not a member of this practice."), field="practice")
+    raw = new_raw_token()
+    token = ApiToken.objects.create(
+        user=user,
+        practice=practice,
+        name=name,
+        prefix=raw[4:12],
+        token_hash=hash_token(raw),
+    )
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def practice_update(*, practice: Practice, by, **fields) -> Practice:
+    """Change a practice's public contact details (name, address, phone, email)."""
+    allowed = {"name", "address", "phone", "email"}
+    changed = {name: value for name, value in fields.items() if name in allowed}
+    if "name" in changed and not changed["name"].strip():
+        raise ServiceError(_("Enter a name."), field="name")
+    for name, value in changed.items():
+        setattr(practice, name, value.strip())
+    if changed:
+        practice.save(update_fields=[*changed, "updated_at"])
+    return practice

@@ -1,0 +1,181 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from citas.booking.models import Appointment, AppointmentEvent
+from citas.core.factories import AppointmentFactory, ClientFactory
+from citas.practices.models import Role
+
+from .conftest import free_start
+
+
+def appointment(clinic, **fields):
+    defaults = {
+        "professional": clinic.professional,
+        "service": clinic.service,
+        "client": clinic.client_record,
+        "start": free_start(),
+    }
+    return AppointmentFactory(**{**defaults, **fields})
+
+
+def test_the_list_is_paginated_by_start_with_a_bounded_query_count(
+    clinic, django_assert_max_num_queries
+):
+    for day in range(1, 8):
+        appointment(clinic, start=free_start(days=day))
+    api = clinic.api()
+    with django_assert_max_num_queries(4):
+        first = api.get(reverse("api:appointments"), {"page_size": 5}).json()
+    assert len(first["results"]) == 5
+    second = api.get(first["next"]).json()
+    starts = [row["start"] for row in first["results"] + second["results"]]
+    assert len(starts) == 7
+    assert starts == sorted(starts)
+
+
+def test_the_list_filters_by_status_client_and_dates(clinic):
+    kept = appointment(clinic, start=free_start(days=2))
+    appointment(clinic, start=free_start(days=4), status="cancelled")
+    appointment(
+        clinic, start=free_start(days=2, hour=12), client=ClientFactory(practice=clinic.practice)
+    )
+    query = {
+        "status": "confirmed",
+        "client": clinic.client_record.pk,
+        "from": free_start(days=1).isoformat(),
+        "to": free_start(days=3).isoformat(),
+    }
+    response = clinic.api().get(reverse("api:appointments"), query)
+    assert [row["id"] for row in response.json()["results"]] == [kept.pk]
+
+
+@pytest.mark.parametrize("size", ["-1", "0", "101", "ten"])
+def test_a_page_size_out_of_bounds_is_a_400(clinic, size):
+    response = clinic.api().get(reverse("api:appointments"), {"page_size": size})
+    assert response.status_code == 400
+    assert "page_size" in response.json()["error"]["fields"]
+
+
+def test_a_naive_filter_date_is_a_400(clinic):
+    response = clinic.api().get(reverse("api:appointments"), {"from": "2026-12-01T10:00:00"})
+    assert response.status_code == 400
+
+
+def test_reception_books_for_a_client(clinic):
+    api = clinic.api(clinic.member(Role.RECEPTION))
+    body = {
+        "professional": clinic.professional.pk,
+        "service": clinic.service.pk,
+        "client": clinic.client_record.pk,
+        "start": free_start().isoformat(),
+    }
+    response = api.post(reverse("api:appointments"), body, format="json")
+    assert response.status_code == 201, response.json()
+    created = Appointment.objects.get()
+    assert created.status == "confirmed"
+    assert created.events.get().actor.memberships.get().role == Role.RECEPTION
+
+
+def test_booking_with_another_practices_client_is_refused(clinic, other_clinic):
+    body = {
+        "professional": clinic.professional.pk,
+        "service": clinic.service.pk,
+        "client": other_clinic.client_record.pk,
+        "start": free_start().isoformat(),
+    }
+    response = clinic.api().post(reverse("api:appointments"), body, format="json")
+    assert response.status_code == 400
+    assert "client" in response.json()["error"]["fields"]
+    assert not Appointment.objects.exists()
+
+
+def test_an_overlapping_staff_booking_is_refused(clinic):
+    appointment(clinic)
+    body = {
+        "professional": clinic.professional.pk,
+        "service": clinic.service.pk,
+        "client": clinic.client_record.pk,
+        "start": free_start().isoformat(),
+        "override_policy": True,
+    }
+    response = clinic.api().post(reverse("api:appointments"), body, format="json")
+    assert response.status_code in (400, 409)
+    assert Appointment.objects.count() == 1
+
+
+def test_reading_one_appointment(clinic):
+    row = appointment(clinic)
+    response = clinic.api().get(reverse("api:appointment", args=[row.pk]))
+    assert response.json()["client_name"] == clinic.client_record.full_name
+
+
+def test_rescheduling_moves_the_appointment(clinic):
+    row = appointment(clinic)
+    new_start = free_start(days=5, hour=11)
+    response = clinic.api().post(
+        reverse("api:appointment_reschedule", args=[row.pk]),
+        {"start": new_start.isoformat()},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    row.refresh_from_db()
+    assert row.start == new_start
+
+
+def test_cancelling_records_the_reason(clinic):
+    row = appointment(clinic)
+    response = clinic.api().post(
+        reverse("api:appointment_cancel", args=[row.pk]), {"reason": "Flu"}, format="json"
+    )
+    assert response.json()["status"] == "cancelled"
+    assert AppointmentEvent.objects.get(appointment=row, kind="cancelled").data["reason"] == "Flu"
+
+
+def test_confirming_and_rejecting_pending_bookings(clinic):
+    first, second = (
+        appointment(clinic, status="pending"),
+        appointment(clinic, status="pending", start=free_start(days=4)),
+    )
+    api = clinic.api()
+    assert api.post(reverse("api:appointment_confirm", args=[first.pk])).json()["status"] == (
+        "confirmed"
+    )
+    rejected = api.post(reverse("api:appointment_reject", args=[second.pk]), {}, format="json")
+    assert rejected.json()["status"] == "cancelled"
+
+
+def test_completing_a_future_appointment_is_refused(clinic):
+    row = appointment(clinic)
+    response = clinic.api().post(reverse("api:appointment_complete", args=[row.pk]))
+    assert response.status_code == 400
+    assert response.json()["error"]["message"]
+    row.refresh_from_db()
+    assert row.status == "confirmed"
+
+
+def test_a_past_appointment_can_be_a_no_show(clinic):
+    row = appointment(clinic, start=timezone.now() - timedelta(hours=3))
+    response = clinic.api().post(reverse("api:appointment_no-show", args=[row.pk]))
+    assert response.json()["status"] == "no_show"
+
+
+def test_an_action_rejects_unknown_fields(clinic):
+    row = appointment(clinic)
+    response = clinic.api().post(
+        reverse("api:appointment_confirm", args=[row.pk]), {"status": "completed"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "status" in response.json()["error"]["fields"]
+
+
+def test_the_pages_scripts_use_the_session_with_csrf(clinic):
+    from rest_framework.test import APIClient
+
+    api = APIClient(enforce_csrf_checks=True)
+    api.force_login(clinic.user)
+    assert api.get(reverse("api:appointments")).status_code == 200
+    body = {"full_name": "Ana", "email": "ana.session@example.com"}
+    assert api.post(reverse("api:clients"), body, format="json").status_code == 403

@@ -1,0 +1,70 @@
+import hashlib
+
+from django.urls import reverse
+
+from citas.api.models import ApiToken
+from citas.core.factories import MembershipFactory, PracticeFactory
+
+
+def test_a_member_creates_a_token_shown_once_and_stored_hashed(client, db):
+    membership = MembershipFactory()
+    client.force_login(membership.user)
+    response = client.post(
+        reverse("api:tokens"), {"practice": membership.practice.pk, "name": "Website"}
+    )
+    assert response.status_code == 201
+    raw = response.context["created"]
+    token = ApiToken.objects.get()
+    assert token.token_hash == hashlib.sha256(raw.encode()).hexdigest()
+    assert raw not in str(token.__dict__)
+    assert raw not in client.get(reverse("api:tokens")).content.decode()
+
+
+def test_a_token_can_only_be_for_ones_own_practice(client, db):
+    membership = MembershipFactory()
+    client.force_login(membership.user)
+    response = client.post(reverse("api:tokens"), {"practice": PracticeFactory().pk, "name": "x"})
+    assert response.status_code == 200
+    assert "practice" in response.context["form"].errors
+    assert not ApiToken.objects.exists()
+
+
+def test_revoking_a_token_stops_it(clinic, client):
+    token = ApiToken.objects.get()
+    client.force_login(clinic.user)
+    client.post(reverse("api:token_revoke", args=[token.pk]))
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert clinic.api().get(reverse("api:appointments")).status_code == 401
+
+
+def test_another_users_token_cannot_be_revoked(clinic, other_clinic, client):
+    token = ApiToken.objects.get(user=clinic.user)
+    client.force_login(other_clinic.user)
+    assert client.post(reverse("api:token_revoke", args=[token.pk])).status_code == 404
+    token.refresh_from_db()
+    assert token.revoked_at is None
+
+
+def test_the_token_page_needs_a_login(client, db):
+    response = client.get(reverse("api:tokens"))
+    assert response.status_code == 302
+
+
+def test_using_a_token_stamps_last_used(clinic):
+    clinic.api().get(reverse("api:appointments"))
+    assert ApiToken.objects.get().last_used_at is not None
+
+
+def test_a_malformed_authorization_header_is_a_401(clinic, anonymous):
+    anonymous.credentials(HTTP_AUTHORIZATION="Bearer a b")
+    response = anonymous.get(reverse("api:appointments"))
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_a_member_of_one_practice_finds_it_preselected(client, db):
+    membership = MembershipFactory()
+    client.force_login(membership.user)
+    form = client.get(reverse("api:tokens")).context["form"]
+    assert form["practice"].value() == membership.practice.pk

@@ -1,0 +1,38 @@
+"""The account page where members create, list and revoke their personal API tokens."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .forms import ApiTokenForm
+from .models import ApiToken
+from .services import api_token_create, api_token_revoke
+
+
+@login_required
+def token_list(request: HttpRequest) -> HttpResponse:
+    form = ApiTokenForm(request.POST or None, user=request.user)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        token, created = api_token_create(user=request.user, **form.cleaned_data)
+        # Shown once, in this response only: nothing that can show it again is stored.
+        form = ApiTokenForm(user=request.user)
+    tokens = ApiToken.objects.filter(user=request.user).select_related("practice")
+    return render(
+        request,
+        "api/tokens.html",
+        {"form": form, "tokens": tokens, "created": created},
+        status=201 if created else 200,
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    api_token_revoke(token=token)
+    messages.success(request, _("The token “%(name)s” was revoked.") % {"name": token.name})
+    return redirect("api:tokens")

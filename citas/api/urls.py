@@ -1,0 +1,77 @@
+"""Mounted at the site root by config/urls.py: the API under api/, the token page in cuenta/."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import token_views
+from .views import appointments, clients, common, me, public, webhooks
+
+v1 = [
+    path("practices/<slug:slug>/", public.PracticeDetail.as_view(), name="practice"),
+    path("practices/<slug:slug>/services/", public.ServiceList.as_view(), name="services"),
+    path(
+        "practices/<slug:slug>/professionals/",
+        public.ProfessionalList.as_view(),
+        name="professionals",
+    ),
+    path("practices/<slug:slug>/availability/", public.Availability.as_view(), name="availability"),
+    path("practices/<slug:slug>/bookings/", public.PublicBooking.as_view(), name="book"),
+    path("appointments/", appointments.AppointmentList.as_view(), name="appointments"),
+    path("appointments/<int:pk>/", appointments.AppointmentDetail.as_view(), name="appointment"),
+    path(
+        "appointments/<int:pk>/reschedule/",
+        appointments.AppointmentReschedule.as_view(),
+        name="appointment_reschedule",
+    ),
+    *(
+        path(f"appointments/<int:pk>/{action}/", view.as_view(), name=f"appointment_{action}")
+        for action, view in (
+            ("cancel", appointments.AppointmentCancel),
+            ("confirm", appointments.AppointmentConfirm),
+            ("reject", appointments.AppointmentReject),
+            ("complete", appointments.AppointmentComplete),
+            ("no-show", appointments.AppointmentNoShow),
+        )
+    ),
+    path("clients/", clients.ClientList.as_view(), name="clients"),
+    path("clients/<int:pk>/", clients.ClientDetail.as_view(), name="client"),
+    path(
+        "clients/<int:pk>/appointments/",
+        clients.ClientAppointments.as_view(),
+        name="client_appointments",
+    ),
+    path("webhooks/", webhooks.WebhookList.as_view(), name="webhooks"),
+    path("webhooks/<int:pk>/", webhooks.WebhookDetail.as_view(), name="webhook"),
+    path(
+        "webhooks/<int:pk>/rotate-secret/",
+        webhooks.WebhookRotateSecret.as_view(),
+        name="webhook_rotate_secret",
+    ),
+    path(
+        "webhooks/<int:pk>/deliveries/",
+        webhooks.WebhookDeliveries.as_view(),
+        name="webhook_deliveries",
+    ),
+    path("me/appointments/", me.MyAppointmentList.as_view(), name="my_appointments"),
+    path(
+        "me/appointments/<int:pk>/cancel/",
+        me.MyAppointmentCancel.as_view(),
+        name="my_appointment_cancel",
+    ),
+    path(
+        "me/appointments/<int:pk>/reschedule/",
+        me.MyAppointmentReschedule.as_view(),
+        name="my_appointment_reschedule",
+    ),
+]
+
+app_name = "api"
+
+urlpatterns = [
+    path("api/v1/", include(v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    re_path(r"^api/v1/", common.not_found),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("cuenta/tokens/", token_views.token_list, name="tokens"),
+    path("cuenta/tokens/<int:pk>/revocar/", token_views.token_revoke, name="token_revoke"),
+]

@@ -1,0 +1,98 @@
+"""Staff endpoints for the clients of the token's (or session's) practice."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from citas.booking.staff_forms import ClientForm
+
+from ..pagination import NameCursorPagination, StartCursorPagination
+from ..selectors import client_of, clients_for_api
+from ..serializers import (
+    AppointmentSerializer,
+    ClientInputSerializer,
+    ClientSearchSerializer,
+    ClientSerializer,
+)
+from .appointments import StaffView
+from .common import errors, page_of, parsed, practice_of
+
+TAG = "clients"
+FIELDS = ("full_name", "email", "phone", "notes")
+
+
+def _save(*, practice, data: dict, instance=None):
+    """Save through the staff pages' own form: the same rules (e.g. one client per email)."""
+    current = {name: getattr(instance, name) for name in FIELDS} if instance else {}
+    form = ClientForm({**current, **data}, instance=instance, practice=practice)
+    if not form.is_valid():
+        raise serializers.ValidationError(
+            {name: [str(m) for m in messages] for name, messages in form.errors.items()}
+        )
+    return form.save()
+
+
+class ClientList(StaffView):
+    @extend_schema(
+        operation_id="clients_list",
+        tags=[TAG],
+        parameters=[ClientSearchSerializer],
+        responses={200: page_of(ClientSerializer, "ClientPage"), **errors(400, 401, 403)},
+    )
+    def get(self, request):
+        query = parsed(ClientSearchSerializer, request.query_params)
+        rows = clients_for_api(practice=practice_of(request), search=query.get("search", ""))
+        paginator = NameCursorPagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(ClientSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="clients_create",
+        tags=[TAG],
+        request=ClientInputSerializer,
+        responses={201: ClientSerializer, **errors(400, 401, 403, 413)},
+    )
+    def post(self, request):
+        data = parsed(ClientInputSerializer, request.data)
+        client = _save(practice=practice_of(request), data=data)
+        return Response(ClientSerializer(client).data, status=status.HTTP_201_CREATED)
+
+
+class ClientDetail(StaffView):
+    @extend_schema(
+        operation_id="clients_retrieve",
+        tags=[TAG],
+        responses={200: ClientSerializer, **errors(401, 403, 404)},
+    )
+    def get(self, request, pk: int):
+        return Response(ClientSerializer(client_of(practice_of(request), pk)).data)
+
+    @extend_schema(
+        operation_id="clients_update",
+        tags=[TAG],
+        request=ClientInputSerializer(partial=True),
+        responses={200: ClientSerializer, **errors(400, 401, 403, 404, 413)},
+    )
+    def patch(self, request, pk: int):
+        practice = practice_of(request)
+        client = client_of(practice, pk)
+        data = parsed(ClientInputSerializer, request.data, partial=True)
+        client = _save(practice=practice, data=data, instance=client)
+        return Response(ClientSerializer(client).data)
+
+
+class ClientAppointments(StaffView):
+    @extend_schema(
+        operation_id="clients_appointments",
+        tags=[TAG],
+        responses={
+            200: page_of(AppointmentSerializer, "AppointmentPage"),
+            **errors(400, 401, 403, 404),
+        },
+    )
+    def get(self, request, pk: int):
+        client = client_of(practice_of(request), pk)
+        rows = client.appointments.select_related("professional", "service", "client")
+        paginator = StartCursorPagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(AppointmentSerializer(page, many=True).data)

@@ -1,0 +1,200 @@
+"""Public endpoints: what a practice's booking page shows, and booking itself. No account."""
+
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from citas.booking.services import appointment_book, client_for_booking
+from citas.catalog.models import Service
+from citas.practices.models import Practice, Professional
+from citas.scheduling.selectors import availability_for
+
+from ..permissions import IsPracticeManager, membership_for
+from ..serializers import (
+    AvailabilityQuerySerializer,
+    AvailabilitySerializer,
+    BookingSerializer,
+    PracticeSerializer,
+    PracticeUpdateSerializer,
+    ProfessionalSerializer,
+    PublicBookingSerializer,
+    ServiceSerializer,
+)
+from ..services import practice_update
+from .common import errors, field_error, parsed
+
+PUBLIC = "public"
+
+
+class PublicView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+
+class PracticeDetail(APIView):
+    """Public profile (anyone); changing it needs an owner or administrator of that practice."""
+
+    permission_classes = [IsPracticeManager]
+
+    @extend_schema(
+        operation_id="practice_retrieve",
+        tags=[PUBLIC],
+        auth=[],
+        responses={200: PracticeSerializer, **errors(404)},
+    )
+    def get(self, request, slug: str):
+        practice = get_object_or_404(Practice, slug=slug)
+        return Response(PracticeSerializer(practice).data)
+
+    @extend_schema(
+        operation_id="practice_update",
+        tags=["practice"],
+        request=PracticeUpdateSerializer,
+        responses={200: PracticeSerializer, **errors(400, 401, 403, 404)},
+    )
+    def patch(self, request, slug: str):
+        practice = membership_for(request).practice
+        if practice.slug != slug:
+            raise Http404
+        data = parsed(PracticeUpdateSerializer, request.data)
+        practice = practice_update(practice=practice, by=request.user, **data)
+        return Response(PracticeSerializer(practice).data)
+
+
+class ServiceList(PublicView):
+    @extend_schema(
+        operation_id="practice_services",
+        tags=[PUBLIC],
+        responses={200: ServiceSerializer(many=True), **errors(404)},
+    )
+    def get(self, request, slug: str):
+        practice = get_object_or_404(Practice, slug=slug)
+        rows = (
+            Service.objects.active()
+            .filter(practice=practice)
+            .prefetch_related(
+                Prefetch(
+                    "professionals",
+                    queryset=Professional.objects.filter(is_active=True).only("pk"),
+                )
+            )
+            .order_by("name", "pk")
+        )
+        data = [
+            {
+                **{f: getattr(s, f) for f in ("id", "name", "description", "duration_minutes")},
+                **{f: getattr(s, f) for f in ("price", "currency", "color")},
+                "professionals": [p.pk for p in s.professionals.all()],
+            }
+            for s in rows
+        ]
+        return Response(ServiceSerializer(data, many=True).data)
+
+
+class ProfessionalList(PublicView):
+    @extend_schema(
+        operation_id="practice_professionals",
+        tags=[PUBLIC],
+        responses={200: ProfessionalSerializer(many=True), **errors(404)},
+    )
+    def get(self, request, slug: str):
+        practice = get_object_or_404(Practice, slug=slug)
+        rows = Professional.objects.filter(practice=practice, is_active=True).order_by(
+            "display_name", "pk"
+        )
+        return Response(ProfessionalSerializer(rows, many=True).data)
+
+
+class Availability(PublicView):
+    @extend_schema(
+        operation_id="practice_availability",
+        tags=[PUBLIC],
+        parameters=[AvailabilityQuerySerializer],
+        responses={200: AvailabilitySerializer, **errors(400, 404)},
+    )
+    def get(self, request, slug: str):
+        practice = get_object_or_404(Practice.objects.select_related("booking_policy"), slug=slug)
+        params = parsed(AvailabilityQuerySerializer, request.query_params)
+        service = Service.objects.active().filter(practice=practice, pk=params["service"]).first()
+        if service is None:
+            raise field_error("service", _("Choose a service of this practice."))
+        offering = service.professionals.filter(is_active=True).order_by("display_name")
+        if params.get("professional") is not None:
+            offering = offering.filter(pk=params["professional"])
+        professionals = list(offering)
+        if params.get("professional") is not None and not professionals:
+            raise field_error("professional", _("Choose a professional who offers the service."))
+        result = availability_for(
+            practice=practice,
+            service=service,
+            professionals=professionals,
+            first_day=params["from"],
+            last_day=params["to"],
+            now=timezone.now(),
+        )
+        zone = ZoneInfo(practice.timezone)
+        days = {
+            day.isoformat(): [
+                {"start": start.astimezone(zone).isoformat(), "professional": professional}
+                for start, professional in slots
+            ]
+            for day, slots in result["any"].items()
+        }
+        return Response({"timezone": practice.timezone, "days": days})
+
+
+class PublicBooking(PublicView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "public_booking"
+
+    @extend_schema(
+        operation_id="practice_book",
+        tags=[PUBLIC],
+        request=PublicBookingSerializer,
+        responses={201: BookingSerializer, **errors(400, 404, 409, 413, 429)},
+        description=_(
+            "Book a free slot as a client, under the same rules as the public booking page. "
+            "Rate-limited per IP address."
+        ),
+    )
+    def post(self, request, slug: str):
+        practice = get_object_or_404(Practice, slug=slug)
+        data = parsed(PublicBookingSerializer, request.data)
+        service = Service.objects.filter(practice=practice, pk=data["service"]).first()
+        if service is None:
+            raise field_error("service", _("Choose a service of this practice."))
+        professional = Professional.objects.filter(
+            practice=practice, pk=data["professional"]
+        ).first()
+        if professional is None:
+            raise field_error("professional", _("Choose a professional of this practice."))
+        # One transaction: a refused booking leaves no new client record behind.
+        with transaction.atomic():
+            client = client_for_booking(
+                practice=practice,
+                full_name=data["full_name"],
+                email=data["email"],
+                phone=data["phone"],
+                privacy_accepted=True,
+            )
+            appointment = appointment_book(
+                practice=practice,
+                professional=professional,
+                service=service,
+                client=client,
+                start=data["start"],
+                by_client=True,
+                notes=data["notes"],
+            )
+        return Response(BookingSerializer(appointment).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,196 @@
+import secrets
+
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
+from django.db import connections, models
+from django.db.models import F, Func, Q
+from django.utils.translation import gettext_lazy as _
+
+from citas.catalog.models import Service
+from citas.core.models import BaseModel
+from citas.practices.models import Practice, Professional
+
+
+class TsTzRange(Func):
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
+
+
+class PostgresExclusionConstraint(ExclusionConstraint):
+    """An exclusion constraint that exists on PostgreSQL only.
+
+    SQLite has no EXCLUDE and Django would emit it anyway; there the booking service's
+    BEGIN IMMEDIATE transaction gives the same guarantee, so the constraint is skipped.
+    """
+
+    def constraint_sql(self, model, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return None
+        return super().constraint_sql(model, schema_editor)
+
+    def create_sql(self, model, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return None
+        return super().create_sql(model, schema_editor)
+
+    def remove_sql(self, model, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return None
+        return super().remove_sql(model, schema_editor)
+
+    def validate(self, model, instance, exclude=None, using="default"):
+        if connections[using].vendor != "postgresql":
+            return
+        super().validate(model, instance, exclude=exclude, using=using)
+
+
+def new_appointment_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Client(BaseModel):
+    """A practice's record of a person who books; optionally linked to a user account."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="clients")
+    full_name = models.CharField(_("full name"), max_length=150)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="client_records",
+    )
+    privacy_accepted_at = models.DateTimeField(
+        _("privacy policy accepted at"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        ordering = ["full_name"]
+        indexes = [
+            # Finding the client record of an email when someone books on the public page.
+            models.Index(fields=["practice", "email"], name="client_practice_email"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class AppointmentStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    CONFIRMED = "confirmed", _("Confirmed")
+    CANCELLED = "cancelled", _("Cancelled")
+    COMPLETED = "completed", _("Completed")
+    NO_SHOW = "no_show", _("No-show")
+
+
+ACTIVE_STATUSES = (AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED)
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def active(self):
+        """Appointments that hold their time: pending or confirmed."""
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def for_professional(self, professional):
+        return self.filter(professional=professional)
+
+
+class Appointment(BaseModel):
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="appointments")
+    professional = models.ForeignKey(
+        Professional, on_delete=models.PROTECT, related_name="appointments"
+    )
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="appointments")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="appointments")
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    # start − buffer_before and end + buffer_after of the service, computed by the booking
+    # service and stored so that overlap checks are plain range comparisons.
+    blocked_start = models.DateTimeField(_("blocked from"))
+    blocked_end = models.DateTimeField(_("blocked until"))
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=AppointmentStatus.choices,
+        default=AppointmentStatus.PENDING,
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    token = models.CharField(max_length=64, unique=True, default=new_appointment_token)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        ordering = ["start"]
+        indexes = [
+            # scheduling.selectors.availability_for: a professional's blocked ranges in a window.
+            models.Index(fields=["professional", "blocked_start"], name="appt_prof_blocked_start"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")), name="appointment_start_before_end"
+            ),
+            models.CheckConstraint(
+                condition=Q(blocked_start__lte=F("start")) & Q(end__lte=F("blocked_end")),
+                name="appointment_blocked_covers_times",
+            ),
+            # PostgreSQL's final guard against double booking (needs btree_gist); the booking
+            # service relies on BEGIN IMMEDIATE for the same guarantee on SQLite.
+            PostgresExclusionConstraint(
+                name="appointment_no_overlap",
+                expressions=[
+                    ("professional", RangeOperators.EQUAL),
+                    (TsTzRange("blocked_start", "blocked_end"), RangeOperators.OVERLAPS),
+                ],
+                condition=Q(status__in=["pending", "confirmed"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} · {self.client} · {self.start:%Y-%m-%d %H:%M}"
+
+
+class AppointmentEventKind(models.TextChoices):
+    CREATED = "created", _("Created")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REJECTED = "rejected", _("Rejected")
+    RESCHEDULED = "rescheduled", _("Rescheduled")
+    CANCELLED = "cancelled", _("Cancelled")
+    COMPLETED = "completed", _("Completed")
+    NO_SHOW = "no_show", _("No-show")
+
+
+class AppointmentEvent(models.Model):
+    """One line of an appointment's history: who did what, and when."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=16, choices=AppointmentEventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    by_client = models.BooleanField(_("by the client"), default=False)
+    # previous_start, previous_professional, reason, override: whatever explains the change.
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("appointment event")
+        verbose_name_plural = _("appointment events")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            # An appointment's history, oldest first.
+            models.Index(fields=["appointment", "created_at"], name="appt_event_appt_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.appointment_id}"

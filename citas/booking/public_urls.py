@@ -1,0 +1,32 @@
+"""Public booking routes. `urlpatterns` lives under r/<practice_slug>/ next to the scheduling
+app's availability JSON; the manage link and "Mis citas" are mounted by config.urls."""
+
+from django.urls import path
+
+from . import client_views, public_views
+
+app_name = "public_booking"
+
+urlpatterns = [
+    path("", public_views.booking_page, name="page"),
+    path("reservar/", public_views.booking_submit, name="submit"),
+    path("reserva/<str:token>/", public_views.booking_done, name="done"),
+]
+
+manage_patterns = (
+    [
+        path("", client_views.manage, name="page"),
+        path("cancelar/", client_views.manage_cancel, name="cancel"),
+        path("cambiar/", client_views.manage_reschedule, name="reschedule"),
+    ],
+    "manage",
+)
+
+my_appointments_patterns = (
+    [
+        path("<int:pk>/", client_views.my_appointment, name="detail"),
+        path("<int:pk>/cancelar/", client_views.my_appointment_cancel, name="cancel"),
+        path("<int:pk>/cambiar/", client_views.my_appointment_reschedule, name="reschedule"),
+    ],
+    "my_appointments",
+)

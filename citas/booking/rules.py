@@ -1,0 +1,180 @@
+"""The rules a booking must pass before it is saved: the slot is one of the engine's free
+slots (or at least overlaps nothing), the service and professional can be booked together,
+and clients act only outside the cancellation window.
+
+Plain checks that raise ServiceError (or SlotTaken); the services in `services.py` call them
+inside their transactions.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from citas.catalog.models import Service
+from citas.core.errors import ServiceError
+from citas.practices.models import Professional
+from citas.scheduling.availability import Interval, SlotRequest, WorkingRange, is_free
+from citas.scheduling.models import TimeOff, WorkingHours
+from citas.scheduling.selectors import policy_for
+
+from .models import Appointment
+
+
+class SlotTaken(ServiceError):
+    def __init__(self):
+        super().__init__(
+            _("That slot has just been taken. Please choose another one."),
+            field="start",
+            code="slot_taken",
+        )
+
+
+@dataclass(frozen=True)
+class Slot:
+    start: datetime
+    end: datetime
+    blocked_start: datetime
+    blocked_end: datetime
+
+
+def slot_for(service: Service, start: datetime) -> Slot:
+    try:
+        end = start + timedelta(minutes=service.duration_minutes)
+        return Slot(
+            start=start,
+            end=end,
+            blocked_start=start - timedelta(minutes=service.buffer_before_minutes),
+            blocked_end=end + timedelta(minutes=service.buffer_after_minutes),
+        )
+    except OverflowError as exc:  # a start at the very edge of the calendar
+        raise ServiceError(
+            _("That time is not available. Please choose one of the free slots."), field="start"
+        ) from exc
+
+
+def check_overlap(*, professional: Professional, slot: Slot, exclude_pk) -> None:
+    clash = (
+        Appointment.objects.active()
+        .filter(
+            professional=professional,
+            blocked_start__lt=slot.blocked_end,
+            blocked_end__gt=slot.blocked_start,
+        )
+        .exclude(pk=exclude_pk)
+    )
+    if clash.exists():
+        raise SlotTaken()
+
+
+def check_free_slot(
+    *, practice, professional, service, start: datetime, now: datetime, exclude_pk
+) -> None:
+    """Is `start` one of the engine's free slots? Loads one professional's one local day."""
+    policy = policy_for(practice)
+    if start <= now:
+        raise ServiceError(_("That time has already passed."), field="start")
+    if start < now + timedelta(minutes=policy.min_notice_minutes):
+        raise ServiceError(
+            _("Appointments must be booked at least %(minutes)d minutes in advance.")
+            % {"minutes": policy.min_notice_minutes},
+            field="start",
+        )
+    if start > now + timedelta(days=policy.horizon_days):
+        raise ServiceError(
+            _("Appointments can be booked at most %(days)d days ahead.")
+            % {"days": policy.horizon_days},
+            field="start",
+        )
+
+    tz = ZoneInfo(practice.timezone)
+    day = start.astimezone(tz).date()
+    duration = timedelta(minutes=service.duration_minutes)
+    before = timedelta(minutes=service.buffer_before_minutes)
+    after = timedelta(minutes=service.buffer_after_minutes)
+    pad = duration + before + after
+    window_start = datetime.combine(day, time(), tzinfo=tz) - pad
+    window_end = datetime.combine(day + timedelta(days=1), time(), tzinfo=tz) + pad
+
+    working = [
+        WorkingRange(weekday, begin.hour * 60 + begin.minute, end.hour * 60 + end.minute)
+        for weekday, begin, end in WorkingHours.objects.filter(
+            professional=professional, weekday=day.weekday()
+        ).values_list("weekday", "start_time", "end_time")
+    ]
+    time_off = [
+        Interval(begin, end)
+        for begin, end in TimeOff.objects.filter(
+            Q(professional__isnull=True) | Q(professional=professional),
+            practice=practice,
+            start__lt=window_end,
+            end__gt=window_start,
+        ).values_list("start", "end")
+    ]
+    busy = [
+        Interval(begin, end)
+        for begin, end in Appointment.objects.active()
+        .filter(
+            professional=professional, blocked_start__lt=window_end, blocked_end__gt=window_start
+        )
+        .exclude(pk=exclude_pk)
+        .values_list("blocked_start", "blocked_end")
+    ]
+    step = timedelta(minutes=policy.slot_step_minutes) if policy.slot_step_minutes else None
+
+    def request(busy_ranges) -> SlotRequest:
+        return SlotRequest(
+            tz=tz,
+            first_day=day,
+            last_day=day,
+            working=working,
+            time_off=time_off,
+            busy=busy_ranges,
+            duration=duration,
+            buffer_before=before,
+            buffer_after=after,
+            step=step,
+            now=now,
+            min_notice=timedelta(minutes=policy.min_notice_minutes),
+            horizon=timedelta(days=policy.horizon_days),
+        )
+
+    if not is_free(request([]), start):
+        raise ServiceError(
+            _("That time is not available. Please choose one of the free slots."), field="start"
+        )
+    if not is_free(request(busy), start):
+        raise SlotTaken()
+
+
+def check_bookable(*, practice, professional, service) -> None:
+    if service.practice_id != practice.pk or not service.is_active:
+        raise ServiceError(_("This service does not exist or cannot be booked."), field="service")
+    if professional.practice_id != practice.pk or not professional.is_active:
+        raise ServiceError(_("Choose a professional of this practice."), field="professional")
+    if not service.professionals.filter(pk=professional.pk).exists():
+        raise ServiceError(
+            _("This professional does not offer this service."), field="professional"
+        )
+
+
+def check_client_window(appointment: Appointment, now: datetime) -> None:
+    hours = policy_for(appointment.practice).cancellation_window_hours
+    if now >= appointment.start - timedelta(hours=hours):
+        raise ServiceError(
+            _(
+                "Online changes close %(hours)d hours before the appointment. "
+                "Please contact the practice."
+            )
+            % {"hours": hours}
+        )
+
+
+def check_started(now: datetime):
+    def check(current: Appointment) -> None:
+        if current.start > now:
+            raise ServiceError(_("This appointment has not started yet."))
+
+    return check

@@ -1,0 +1,369 @@
+"""Writes for clients and appointments: booking, rescheduling and every status change.
+
+Each change runs in one transaction that re-checks availability, saves, records an
+AppointmentEvent and lets the notifications app write its rows. SQLite serialises writers
+with BEGIN IMMEDIATE (see settings); on PostgreSQL the `appointment_no_overlap` exclusion
+constraint is the final guard and a lost race surfaces as SlotTaken.
+"""
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from citas.catalog.models import Service
+from citas.core.errors import ServiceError
+from citas.notifications.services import on_appointment_event
+from citas.practices.models import Practice, Professional
+from citas.scheduling.selectors import policy_for
+
+from .models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentEvent,
+    AppointmentEventKind,
+    AppointmentStatus,
+    Client,
+)
+from .rules import (
+    SlotTaken,
+    check_bookable,
+    check_client_window,
+    check_free_slot,
+    check_overlap,
+    check_started,
+    slot_for,
+)
+
+MAX_NOTES_LENGTH = 1000
+MAX_REASON_LENGTH = 500
+
+
+# --- clients ---------------------------------------------------------------------------------
+
+
+def client_for_booking(
+    *,
+    practice: Practice,
+    full_name: str,
+    email: str,
+    phone: str = "",
+    user=None,
+    privacy_accepted: bool = False,
+) -> Client:
+    """The practice's record for this person (matched by email), created or completed."""
+    full_name, email, phone = full_name.strip(), email.strip(), phone.strip()
+    if not full_name:
+        raise ServiceError(_("Enter your name."), field="full_name")
+    if len(full_name) > Client._meta.get_field("full_name").max_length:
+        raise ServiceError(_("The name is too long."), field="full_name")
+    if len(phone) > Client._meta.get_field("phone").max_length:
+        raise ServiceError(_("The phone number is too long."), field="phone")
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ServiceError(_("Enter a valid email address."), field="email") from exc
+
+    client = Client.objects.filter(practice=practice, email__iexact=email).order_by("pk").first()
+    if client is None:
+        client = Client(practice=practice, full_name=full_name, email=email)
+    client.full_name = client.full_name or full_name
+    client.phone = client.phone or phone
+    if user is not None and client.user_id is None:
+        client.user = user
+    if privacy_accepted:
+        client.privacy_accepted_at = timezone.now()
+    client.save()
+    return client
+
+
+def client_merge(*, practice: Practice, keep: Client, merge: Client, by) -> Client:
+    """Fold `merge` into `keep`: its appointments move over and it is deleted."""
+    if keep.practice_id != practice.pk or merge.practice_id != practice.pk:
+        raise ServiceError(_("Both clients must belong to this practice."))
+    if keep.pk == merge.pk:
+        raise ServiceError(_("Choose two different clients."), field="merge")
+    with transaction.atomic():
+        Appointment.objects.filter(client=merge).update(client=keep)
+        for field in ("full_name", "email", "phone", "notes", "user", "privacy_accepted_at"):
+            if not getattr(keep, field):
+                setattr(keep, field, getattr(merge, field))
+        merge.delete()
+        keep.save()
+    return keep
+
+
+def _guard_overlap(save):
+    """Run `save`; the exclusion constraint's refusal becomes SlotTaken."""
+    try:
+        with transaction.atomic():
+            return save()
+    except IntegrityError as exc:
+        if "appointment_no_overlap" in str(exc):
+            raise SlotTaken() from exc
+        raise
+
+
+def _record(appointment, *, kind, by, by_client, previous_start=None, reason="", **data):
+    if previous_start is not None:
+        data["previous_start"] = previous_start.isoformat()
+    if reason:
+        data["reason"] = reason
+    AppointmentEvent.objects.create(
+        appointment=appointment,
+        kind=kind,
+        actor=by if by is not None and by.is_authenticated else None,
+        by_client=by_client,
+        data=data,
+    )
+    on_appointment_event(
+        appointment=appointment,
+        kind=kind,
+        by_client=by_client,
+        previous_start=previous_start,
+        reason=reason,
+    )
+
+
+# --- booking and rescheduling ----------------------------------------------------------------
+
+
+def appointment_book(
+    *,
+    practice: Practice,
+    professional: Professional,
+    service: Service,
+    client: Client,
+    start: datetime,
+    by=None,
+    by_client: bool,
+    notes: str = "",
+    override_policy: bool = False,
+    now: datetime | None = None,
+) -> Appointment:
+    now = now or timezone.now()
+    if by_client and override_policy:
+        raise ServiceError(_("Only the practice can book outside the usual rules."))
+    if client.practice_id != practice.pk:
+        raise ServiceError(_("Choose a client of this practice."), field="client")
+    if len(notes) > MAX_NOTES_LENGTH:
+        raise ServiceError(
+            _("The note can have at most %(max)d characters.") % {"max": MAX_NOTES_LENGTH},
+            field="notes",
+        )
+    check_bookable(practice=practice, professional=professional, service=service)
+    slot = slot_for(service, start)
+
+    def save() -> Appointment:
+        if override_policy:
+            check_overlap(professional=professional, slot=slot, exclude_pk=None)
+        else:
+            check_free_slot(
+                practice=practice,
+                professional=professional,
+                service=service,
+                start=start,
+                now=now,
+                exclude_pk=None,
+            )
+        pending = by_client and policy_for(practice).approval_required
+        appointment = Appointment.objects.create(
+            practice=practice,
+            professional=professional,
+            service=service,
+            client=client,
+            start=slot.start,
+            end=slot.end,
+            blocked_start=slot.blocked_start,
+            blocked_end=slot.blocked_end,
+            status=AppointmentStatus.PENDING if pending else AppointmentStatus.CONFIRMED,
+            notes=notes,
+            created_by=by if by is not None and by.is_authenticated else None,
+        )
+        extra = {"override": True} if override_policy else {}
+        _record(appointment, kind=AppointmentEventKind.CREATED, by=by, by_client=by_client, **extra)
+        return appointment
+
+    return _guard_overlap(save)
+
+
+def _locked(appointment: Appointment) -> Appointment:
+    """The appointment's row, locked until the transaction ends (PostgreSQL)."""
+    return (
+        Appointment.objects.select_for_update()
+        .select_related("practice", "service", "professional", "client")
+        .get(pk=appointment.pk)
+    )
+
+
+def _require_status(appointment: Appointment, statuses, message) -> None:
+    if appointment.status not in statuses:
+        raise ServiceError(message)
+
+
+def appointment_reschedule(
+    *,
+    appointment: Appointment,
+    start: datetime,
+    by=None,
+    by_client: bool,
+    professional: Professional | None = None,
+    override_policy: bool = False,
+    now: datetime | None = None,
+) -> Appointment:
+    now = now or timezone.now()
+    if by_client and override_policy:
+        raise ServiceError(_("Only the practice can book outside the usual rules."))
+
+    def save() -> Appointment:
+        current = _locked(appointment)
+        _require_status(current, ACTIVE_STATUSES, _("This appointment can no longer be changed."))
+        if by_client:
+            check_client_window(current, now)
+        target = professional or current.professional
+        check_bookable(practice=current.practice, professional=target, service=current.service)
+        if start == current.start and target.pk == current.professional_id:
+            raise ServiceError(_("Choose a different time."), field="start")
+        slot = slot_for(current.service, start)
+        if override_policy:
+            check_overlap(professional=target, slot=slot, exclude_pk=current.pk)
+        else:
+            check_free_slot(
+                practice=current.practice,
+                professional=target,
+                service=current.service,
+                start=start,
+                now=now,
+                exclude_pk=current.pk,
+            )
+        previous_start, previous_professional = current.start, current.professional_id
+        current.professional = target
+        current.start, current.end = slot.start, slot.end
+        current.blocked_start, current.blocked_end = slot.blocked_start, slot.blocked_end
+        current.save(
+            update_fields=[
+                "professional",
+                "start",
+                "end",
+                "blocked_start",
+                "blocked_end",
+                "updated_at",
+            ]
+        )
+        extra = {"previous_professional": previous_professional}
+        if override_policy:
+            extra["override"] = True
+        _record(
+            current,
+            kind=AppointmentEventKind.RESCHEDULED,
+            by=by,
+            by_client=by_client,
+            previous_start=previous_start,
+            **extra,
+        )
+        return current
+
+    return _guard_overlap(save)
+
+
+# --- status changes --------------------------------------------------------------------------
+
+
+def _transition(
+    appointment, *, allowed, status, kind, by, by_client=False, message, reason="", check=None
+):
+    with transaction.atomic():
+        current = _locked(appointment)
+        _require_status(current, allowed, message)
+        if check is not None:
+            check(current)
+        current.status = status
+        current.save(update_fields=["status", "updated_at"])
+        _record(current, kind=kind, by=by, by_client=by_client, reason=reason)
+    return current
+
+
+def appointment_confirm(*, appointment: Appointment, by) -> Appointment:
+    return _transition(
+        appointment,
+        allowed=[AppointmentStatus.PENDING],
+        status=AppointmentStatus.CONFIRMED,
+        kind=AppointmentEventKind.CONFIRMED,
+        by=by,
+        message=_("Only a pending appointment can be confirmed."),
+    )
+
+
+def _clean_reason(reason: str) -> str:
+    reason = reason.strip()
+    if len(reason) > MAX_REASON_LENGTH:
+        raise ServiceError(
+            _("The reason can have at most %(max)d characters.") % {"max": MAX_REASON_LENGTH},
+            field="reason",
+        )
+    return reason
+
+
+def appointment_reject(*, appointment: Appointment, by, reason: str = "") -> Appointment:
+    return _transition(
+        appointment,
+        allowed=[AppointmentStatus.PENDING],
+        status=AppointmentStatus.CANCELLED,
+        kind=AppointmentEventKind.REJECTED,
+        by=by,
+        reason=_clean_reason(reason),
+        message=_("Only a pending appointment can be rejected."),
+    )
+
+
+def appointment_cancel(
+    *,
+    appointment: Appointment,
+    by=None,
+    by_client: bool,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Appointment:
+    now = now or timezone.now()
+    return _transition(
+        appointment,
+        allowed=ACTIVE_STATUSES,
+        status=AppointmentStatus.CANCELLED,
+        kind=AppointmentEventKind.CANCELLED,
+        by=by,
+        by_client=by_client,
+        reason=_clean_reason(reason),
+        message=_("This appointment can no longer be cancelled."),
+        check=(lambda current: check_client_window(current, now)) if by_client else None,
+    )
+
+
+def appointment_complete(
+    *, appointment: Appointment, by, now: datetime | None = None
+) -> Appointment:
+    return _transition(
+        appointment,
+        allowed=[AppointmentStatus.CONFIRMED],
+        status=AppointmentStatus.COMPLETED,
+        kind=AppointmentEventKind.COMPLETED,
+        by=by,
+        message=_("Only a confirmed appointment can be marked as completed."),
+        check=check_started(now or timezone.now()),
+    )
+
+
+def appointment_mark_no_show(
+    *, appointment: Appointment, by, now: datetime | None = None
+) -> Appointment:
+    return _transition(
+        appointment,
+        allowed=[AppointmentStatus.CONFIRMED],
+        status=AppointmentStatus.NO_SHOW,
+        kind=AppointmentEventKind.NO_SHOW,
+        by=by,
+        message=_("Only a confirmed appointment can be marked as a no-show."),
+        check=check_started(now or timezone.now()),
+    )

@@ -1,0 +1,243 @@
+"""Forms of the staff pages: they parse and validate, the views call the booking services."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from citas.practices.models import Practice
+
+from .models import AppointmentStatus, Client
+from .staff_selectors import (
+    AppointmentFilters,
+    Tab,
+    active_professionals,
+    bookable_services,
+)
+
+MAX_FEED_DAYS = 62
+
+
+def parse_local_datetime(value: str, tz: ZoneInfo) -> datetime | None:
+    """An ISO 8601 date-time; without an offset it is wall-clock time in `tz` (the calendar
+    widget sends and shows the practice's local time)."""
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace(" ", "T").replace("Z", "+00:00"))
+    except (AttributeError, ValueError):
+        return None
+    return parsed.replace(tzinfo=tz) if parsed.tzinfo is None else parsed
+
+
+class LocalDateTimeField(forms.CharField):
+    """An ISO date-time interpreted in the practice's time zone."""
+
+    default_error_messages = {"invalid": _("Enter a date and time such as 2026-12-01T10:00.")}
+
+    def __init__(self, *, tz: ZoneInfo | None = None, **kwargs):
+        self.tz = tz
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        parsed = parse_local_datetime(value, self.tz)
+        if parsed is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return parsed
+
+
+class PracticeFormMixin:
+    """Scopes every choice to the practice and interprets times in its time zone."""
+
+    def _scope(self, practice: Practice) -> None:
+        self.practice = practice
+        self.tz = ZoneInfo(practice.timezone)
+        for name, bound in self.fields.items():
+            if isinstance(bound, LocalDateTimeField):
+                bound.tz = self.tz
+            if name == "professional":
+                bound.queryset = active_professionals(practice)
+            elif name == "service":
+                bound.queryset = bookable_services(practice)
+
+
+class AgendaFeedForm(PracticeFormMixin, forms.Form):
+    start = LocalDateTimeField()
+    end = LocalDateTimeField()
+    professional = forms.ModelMultipleChoiceField(queryset=None, required=False)
+    cancelled = forms.BooleanField(required=False)
+
+    def __init__(self, *args, practice: Practice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._scope(practice)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if end <= start:
+                self.add_error("end", _("The end must be after the start."))
+            elif end - start > timedelta(days=MAX_FEED_DAYS):
+                self.add_error(
+                    "end", _("Ask for at most %(days)d days at a time.") % {"days": MAX_FEED_DAYS}
+                )
+        return data
+
+
+class MoveForm(PracticeFormMixin, forms.Form):
+    """The JSON body of a drag and drop in the agenda."""
+
+    start = LocalDateTimeField()
+    professional = forms.ModelChoiceField(queryset=None, required=False)
+    override = forms.BooleanField(required=False)
+
+    def __init__(self, *args, practice: Practice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._scope(practice)
+
+
+class OverrideMixin:
+    """Booking outside the rules needs a second, explicit tick."""
+
+    def clean(self):
+        data = super().clean()
+        if data.get("override_policy") and not data.get("confirm_override"):
+            self.add_error(
+                "confirm_override",
+                _("Confirm that you want to book outside the practice's booking rules."),
+            )
+        return data
+
+
+OVERRIDE_LABEL = _("Book outside the booking rules (hours, notice, horizon)")
+CONFIRM_LABEL = _("Yes, I know this slot is outside the rules")
+
+
+class StaffBookingForm(OverrideMixin, PracticeFormMixin, forms.Form):
+    service = forms.ModelChoiceField(label=_("Service"), queryset=None)
+    professional = forms.ModelChoiceField(label=_("Professional"), queryset=None)
+    start = LocalDateTimeField(
+        label=_("Date and time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    client = forms.ModelChoiceField(
+        label=_("Existing client"), queryset=None, required=False, widget=forms.HiddenInput
+    )
+    full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea({"rows": 2}))
+    override_policy = forms.BooleanField(label=OVERRIDE_LABEL, required=False)
+    confirm_override = forms.BooleanField(label=CONFIRM_LABEL, required=False)
+
+    def __init__(self, *args, practice: Practice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._scope(practice)
+        self.fields["client"].queryset = Client.objects.filter(practice=practice)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("client"):
+            if not data.get("full_name"):
+                self.add_error("full_name", _("Choose a client or enter the new client's name."))
+            if not data.get("email") and "email" not in self.errors:
+                self.add_error("email", _("Enter the new client's email."))
+        return data
+
+
+class RescheduleForm(OverrideMixin, PracticeFormMixin, forms.Form):
+    start = LocalDateTimeField(
+        label=_("New date and time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    professional = forms.ModelChoiceField(label=_("Professional"), queryset=None)
+    override_policy = forms.BooleanField(label=OVERRIDE_LABEL, required=False)
+    confirm_override = forms.BooleanField(label=CONFIRM_LABEL, required=False)
+
+    def __init__(self, *args, practice: Practice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._scope(practice)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+
+
+class AppointmentFilterForm(PracticeFormMixin, forms.Form):
+    tab = forms.ChoiceField(
+        choices=[(Tab.TODAY, _("Today")), (Tab.UPCOMING, _("Upcoming")), (Tab.PAST, _("Past"))],
+        required=False,
+        widget=forms.HiddenInput,
+    )
+    q = forms.CharField(label=_("Client"), max_length=100, required=False)
+    professional = forms.ModelChoiceField(label=_("Professional"), queryset=None, required=False)
+    service = forms.ModelChoiceField(label=_("Service"), queryset=None, required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("Any"))] + AppointmentStatus.choices, required=False
+    )
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, practice: Practice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._scope(practice)
+        # Past services stay filterable: the list shows history too.
+        self.fields["service"].queryset = practice.services.order_by("name")
+        for bound in self.fields.values():
+            select = isinstance(bound.widget, forms.Select)
+            bound.widget.attrs["class"] = "form-select" if select else "form-control"
+
+    def filters(self) -> AppointmentFilters:
+        """What validated; an invalid field is reported and ignored."""
+        data = self.cleaned_data if self.is_bound else {}
+        return AppointmentFilters(
+            tab=data.get("tab") or Tab.TODAY,
+            professional=data.get("professional"),
+            service=data.get("service"),
+            status=data.get("status") or "",
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            search=(data.get("q") or "").strip(),
+        )
+
+
+class ClientForm(forms.ModelForm):
+    class Meta:
+        model = Client
+        fields = ["full_name", "email", "phone", "notes"]
+        widgets = {"notes": forms.Textarea({"rows": 3})}
+
+    def __init__(self, *args, practice: Practice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.practice = practice
+        self.fields["email"].required = True
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip()
+        taken = Client.objects.filter(practice=self.practice, email__iexact=email)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(_("Another client of this practice has this email."))
+        return email
+
+    def save(self, commit=True):
+        self.instance.practice = self.practice
+        return super().save(commit=commit)
+
+
+class MergeForm(forms.Form):
+    merge = forms.ModelChoiceField(label=_("Duplicate to merge"), queryset=None)
+    confirm = forms.BooleanField(
+        label=_("Move its appointments here and delete the duplicate"), required=False
+    )
+
+    def __init__(self, *args, keep: Client, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["merge"].queryset = Client.objects.filter(practice=keep.practice).exclude(
+            pk=keep.pk
+        )

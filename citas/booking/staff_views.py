@@ -1,0 +1,330 @@
+"""Staff pages: the agenda and the appointment list and detail (client records are in
+`staff_client_views.py`)."""
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from citas.core.errors import ServiceError, add_service_error
+from citas.practices.selectors import require_membership
+
+from . import services, staff_selectors
+from .models import ACTIVE_STATUSES, AppointmentStatus
+from .selectors import appointment_for_member
+from .staff_forms import (
+    AgendaFeedForm,
+    AppointmentFilterForm,
+    MoveForm,
+    ReasonForm,
+    RescheduleForm,
+    StaffBookingForm,
+)
+
+PAGE_SIZE = 25
+MUTED_STATUSES = (AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW)
+
+
+def _errors_json(form, status: int = 400) -> JsonResponse:
+    errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
+    first = next(iter(errors.values()))[0]
+    return JsonResponse({"error": first, "errors": errors}, status=status)
+
+
+# Agenda ---------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def agenda(request: HttpRequest) -> HttpResponse:
+    practice = require_membership(request).practice
+    professionals = list(staff_selectors.active_professionals(practice))
+    first, last = staff_selectors.agenda_day_bounds(practice)
+    config = {
+        "feedUrl": reverse("booking_staff:agenda_feed"),
+        "bookUrl": reverse("booking_staff:agenda_book"),
+        "moveUrl": reverse("booking_staff:appointment_move", args=[0]),
+        "detailUrl": reverse("booking_staff:appointment_detail", args=[0]),
+        "slotMinTime": first.strftime("%H:%M:%S"),
+        "slotMaxTime": last.strftime("%H:%M:%S"),
+        "resources": [{"id": p.pk, "title": p.display_name} for p in professionals],
+        "text": {
+            "moved": _("Appointment moved."),
+            "bookAnyway": _("Book anyway?"),
+            "failed": _("The change could not be saved. Please try again."),
+            "today": _("Today"),
+            "day": _("Day"),
+            "week": _("Week"),
+            "month": _("Month"),
+            "team": _("Team"),
+        },
+    }
+    return render(
+        request,
+        "booking/staff/agenda.html",
+        {"practice": practice, "professionals": professionals, "agenda_config": config},
+    )
+
+
+@login_required
+@require_GET
+def agenda_feed(request: HttpRequest) -> JsonResponse:
+    practice = require_membership(request).practice
+    form = AgendaFeedForm(request.GET, practice=practice)
+    if not form.is_valid():
+        return _errors_json(form)
+    rows = staff_selectors.agenda_appointments(
+        practice=practice,
+        start=form.cleaned_data["start"],
+        end=form.cleaned_data["end"],
+        professional_ids=[p.pk for p in form.cleaned_data["professional"]],
+        include_cancelled=form.cleaned_data["cancelled"],
+    )
+    return JsonResponse([_event(a, form.tz) for a in rows], safe=False)
+
+
+def _event(appointment, tz) -> dict:
+    start = appointment.start.astimezone(tz)
+    status = appointment.status
+    classes = [f"status-{status}"]
+    if status in MUTED_STATUSES:
+        classes.append("status-muted")
+    return {
+        "id": appointment.pk,
+        "resourceIds": [appointment.professional_id],
+        # Wall-clock time of the practice: the widget shows it as given, in any browser.
+        "start": start.strftime("%Y-%m-%dT%H:%M:%S"),
+        "end": appointment.end.astimezone(tz).strftime("%Y-%m-%dT%H:%M:%S"),
+        "title": f"{start:%H:%M} {appointment.client.full_name} · {appointment.service.name}",
+        "backgroundColor": appointment.service.color,
+        "classNames": classes,
+        "startEditable": status in ACTIVE_STATUSES,
+        "durationEditable": False,
+        "extendedProps": {
+            "status": status,
+            "statusLabel": str(appointment.get_status_display()),
+            "professional": appointment.professional.display_name,
+        },
+    }
+
+
+@login_required
+@require_POST
+def appointment_move(request: HttpRequest, pk: int) -> JsonResponse:
+    appointment = appointment_for_member(request, pk)
+    try:
+        payload = json.loads(request.body or b"{}")
+    except ValueError:
+        return JsonResponse({"error": _("The request could not be read.")}, status=400)
+    if not isinstance(payload, dict):
+        return JsonResponse({"error": _("The request could not be read.")}, status=400)
+    form = MoveForm(payload, practice=appointment.practice)
+    if not form.is_valid():
+        return _errors_json(form)
+    data = form.cleaned_data
+    professional = data["professional"] or appointment.professional
+    try:
+        services.appointment_reschedule(
+            appointment=appointment,
+            start=data["start"],
+            professional=professional,
+            by=request.user,
+            by_client=False,
+            override_policy=data["override"],
+        )
+    except services.SlotTaken as error:
+        return JsonResponse({"error": str(error.message), "code": error.code}, status=409)
+    except ServiceError as error:
+        # Only the booking rules can be overridden; a collision or a closed status cannot.
+        can_override = (
+            not data["override"]
+            and appointment.status in ACTIVE_STATUSES
+            and not staff_selectors.overlaps_an_active_appointment(
+                appointment=appointment, professional=professional, start=data["start"]
+            )
+        )
+        body = {"error": str(error.message), "code": error.code, "can_override": can_override}
+        return JsonResponse(body, status=422)
+    return JsonResponse({"ok": True, "message": _("Appointment moved.")})
+
+
+@login_required
+def agenda_book(request: HttpRequest) -> HttpResponse:
+    """The booking form of the agenda's modal (an HTMX fragment)."""
+    practice = require_membership(request).practice
+    if request.method != "POST":
+        form = StaffBookingForm(initial=request.GET.dict(), practice=practice)
+        return render(request, "booking/staff/book_form.html", {"form": form})
+    form = StaffBookingForm(request.POST, practice=practice)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            client = data["client"] or services.client_for_booking(
+                practice=practice,
+                full_name=data["full_name"],
+                email=data["email"],
+                phone=data["phone"],
+            )
+            appointment = services.appointment_book(
+                practice=practice,
+                professional=data["professional"],
+                service=data["service"],
+                client=client,
+                start=data["start"],
+                by=request.user,
+                by_client=False,
+                notes=data["notes"],
+                override_policy=data["override_policy"],
+            )
+        except ServiceError as error:
+            add_service_error(form, error)
+        else:
+            response = render(
+                request, "booking/staff/book_form.html#booked", {"appointment": appointment}
+            )
+            response["HX-Trigger"] = "appointment-booked"
+            return response
+    return render(request, "booking/staff/book_form.html", {"form": form})
+
+
+# Appointments ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def appointment_list(request: HttpRequest) -> HttpResponse:
+    practice = require_membership(request).practice
+    form = AppointmentFilterForm(request.GET, practice=practice)
+    form.is_valid()
+    filters = form.filters()
+    rows = staff_selectors.appointment_list(practice=practice, filters=filters, now=timezone.now())
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("tab", None)
+    return render(
+        request,
+        "booking/staff/appointment_list.html",
+        {
+            "practice": practice,
+            "form": form,
+            "tab": filters.tab,
+            "page": page,
+            "query": query.urlencode(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = appointment_for_member(request, pk)
+    return _render_detail(request, appointment)
+
+
+def _render_detail(request, appointment, *, reschedule_form=None, status=200):
+    local_start = appointment.start.astimezone(ZoneInfo(appointment.practice.timezone))
+    started = appointment.start <= timezone.now()
+    if reschedule_form is None:
+        reschedule_form = RescheduleForm(
+            practice=appointment.practice,
+            initial={
+                "start": local_start.strftime("%Y-%m-%dT%H:%M"),
+                "professional": appointment.professional_id,
+            },
+        )
+    context = {
+        "appointment": appointment,
+        "practice": appointment.practice,
+        "events": _history(appointment),
+        "is_active": appointment.status in ACTIVE_STATUSES,
+        "is_pending": appointment.status == AppointmentStatus.PENDING,
+        "can_close": appointment.status == AppointmentStatus.CONFIRMED and started,
+        "reschedule_form": reschedule_form,
+    }
+    return render(request, "booking/staff/appointment_detail.html", context, status=status)
+
+
+def _history(appointment) -> list:
+    events = list(appointment.events.select_related("actor").order_by("created_at", "pk"))
+    for event in events:
+        previous = event.data.get("previous_start")
+        event.previous_start = datetime.fromisoformat(previous) if previous else None
+    return events
+
+
+ACTIONS = {
+    "confirmar": (lambda a, by, reason: services.appointment_confirm(appointment=a, by=by)),
+    "rechazar": (
+        lambda a, by, reason: services.appointment_reject(appointment=a, by=by, reason=reason)
+    ),
+    "cancelar": (
+        lambda a, by, reason: services.appointment_cancel(
+            appointment=a, by=by, by_client=False, reason=reason
+        )
+    ),
+    "completar": (lambda a, by, reason: services.appointment_complete(appointment=a, by=by)),
+    "no-presentado": (
+        lambda a, by, reason: services.appointment_mark_no_show(appointment=a, by=by)
+    ),
+}
+ACTION_DONE = {
+    "confirmar": gettext_lazy("Appointment confirmed."),
+    "rechazar": gettext_lazy("Appointment rejected."),
+    "cancelar": gettext_lazy("Appointment cancelled."),
+    "completar": gettext_lazy("Appointment marked as completed."),
+    "no-presentado": gettext_lazy("Appointment marked as a no-show."),
+}
+
+
+@login_required
+@require_POST
+def appointment_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    appointment = appointment_for_member(request, pk)
+    if action not in ACTIONS:
+        raise Http404
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["reason"][0])
+        return redirect("booking_staff:appointment_detail", pk=pk)
+    try:
+        ACTIONS[action](appointment, request.user, form.cleaned_data["reason"])
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, ACTION_DONE[action])
+    return redirect("booking_staff:appointment_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def appointment_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = appointment_for_member(request, pk)
+    form = RescheduleForm(request.POST, practice=appointment.practice)
+    if form.is_valid():
+        try:
+            services.appointment_reschedule(
+                appointment=appointment,
+                start=form.cleaned_data["start"],
+                professional=form.cleaned_data["professional"],
+                by=request.user,
+                by_client=False,
+                override_policy=form.cleaned_data["override_policy"],
+            )
+        except ServiceError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Appointment moved."))
+            return redirect("booking_staff:appointment_detail", pk=pk)
+    appointment = appointment_for_member(request, pk)  # as saved: nothing changed
+    return _render_detail(request, appointment, reschedule_form=form, status=200)

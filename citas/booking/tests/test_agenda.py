@@ -1,0 +1,411 @@
+import json
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from citas.booking.models import Appointment, AppointmentStatus, Client
+from citas.core.factories import (
+    AppointmentFactory,
+    ClientFactory,
+    MembershipFactory,
+    ProfessionalFactory,
+    ServiceFactory,
+    WorkingHoursFactory,
+)
+from citas.practices.models import Role
+from citas.scheduling.selectors import policy_for
+
+pytestmark = pytest.mark.django_db
+MADRID = ZoneInfo("Europe/Madrid")
+NOW = datetime(2026, 11, 30, 8, tzinfo=MADRID)  # a Monday morning
+TUESDAY_TEN = datetime(2026, 12, 1, 10, tzinfo=MADRID)
+FEED = reverse("booking_staff:agenda_feed")
+WEEK = {"start": "2026-11-30T00:00:00", "end": "2026-12-07T00:00:00"}
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def member(db):
+    return MembershipFactory(role=Role.RECEPTION)
+
+
+@pytest.fixture
+def professional(member):
+    professional = ProfessionalFactory(practice=member.practice, display_name="Luis Gil")
+    for weekday in range(5):
+        WorkingHoursFactory(professional=professional, weekday=weekday, end_time=time(14))
+    return professional
+
+
+@pytest.fixture
+def service(professional):
+    return ServiceFactory(
+        practice=professional.practice,
+        name="Fisioterapia",
+        color="#aa3355",
+        professionals=[professional],
+    )
+
+
+@pytest.fixture
+def booked(professional, service):
+    client = ClientFactory(practice=professional.practice, full_name="Ana López")
+    return AppointmentFactory(
+        professional=professional, service=service, client=client, start=TUESDAY_TEN
+    )
+
+
+@pytest.fixture
+def member_client(client, member):
+    client.force_login(member.user)
+    return client
+
+
+def _move(client, appointment, **body):
+    return client.post(
+        reverse("booking_staff:appointment_move", args=[appointment.pk]),
+        json.dumps(body),
+        content_type="application/json",
+    )
+
+
+def test_the_agenda_page_loads_the_calendar_for_a_receptionist(member_client, professional):
+    response = member_client.get(reverse("booking_staff:agenda"))
+
+    assert response.status_code == 200
+    config = response.context["agenda_config"]
+    assert config["resources"] == [{"id": professional.pk, "title": "Luis Gil"}]
+    assert (config["slotMinTime"], config["slotMaxTime"]) == ("09:00:00", "14:00:00")
+    assert "event-calendar.min.js" in response.content.decode()
+
+
+def test_the_agenda_spans_seven_to_nine_without_working_hours(member_client):
+    config = member_client.get(reverse("booking_staff:agenda")).context["agenda_config"]
+
+    assert (config["slotMinTime"], config["slotMaxTime"]) == ("07:00:00", "21:00:00")
+
+
+def test_the_feed_gives_events_in_the_practice_wall_clock_with_colour_and_title(
+    member_client, booked
+):
+    response = member_client.get(FEED, WEEK)
+
+    assert response.status_code == 200
+    [event] = response.json()
+    assert event["id"] == booked.pk
+    assert event["start"] == "2026-12-01T10:00:00"
+    assert event["end"] == "2026-12-01T10:30:00"
+    assert event["title"] == "10:00 Ana López · Fisioterapia"
+    assert event["backgroundColor"] == "#aa3355"
+    assert event["resourceIds"] == [booked.professional_id]
+    assert event["startEditable"] is True
+
+
+def test_the_feed_reads_an_offset_as_an_absolute_instant(member_client, booked):
+    # 09:15–10:00 UTC is 10:15–11:00 in Madrid: it overlaps the 10:00–10:30 appointment.
+    response = member_client.get(
+        FEED, {"start": "2026-12-01T09:15:00+00:00", "end": "2026-12-01T10:00:00Z"}
+    )
+
+    assert [e["id"] for e in response.json()] == [booked.pk]
+
+
+def test_the_feed_marks_pending_and_closed_states_and_hides_cancelled(
+    member_client, booked, professional, service
+):
+    later = [TUESDAY_TEN + timedelta(hours=h) for h in (1, 2, 3)]
+    pending = AppointmentFactory(
+        professional=professional, service=service, start=later[0], status="pending"
+    )
+    done = AppointmentFactory(
+        professional=professional, service=service, start=later[1], status="no_show"
+    )
+    cancelled = AppointmentFactory(
+        professional=professional, service=service, start=later[2], status="cancelled"
+    )
+
+    events = {e["id"]: e for e in member_client.get(FEED, WEEK).json()}
+    with_cancelled = member_client.get(FEED, WEEK | {"cancelled": "on"}).json()
+
+    assert "status-pending" in events[pending.pk]["classNames"]
+    assert "status-muted" in events[done.pk]["classNames"]
+    assert events[done.pk]["startEditable"] is False
+    assert cancelled.pk not in events
+    assert cancelled.pk in {e["id"] for e in with_cancelled}
+
+
+def test_the_feed_shows_only_the_chosen_professionals(member_client, booked, member, service):
+    other = ProfessionalFactory(practice=member.practice)
+    theirs = AppointmentFactory(professional=other, service=service, start=TUESDAY_TEN)
+
+    only_other = member_client.get(FEED, WEEK | {"professional": [other.pk]}).json()
+    both = member_client.get(FEED, WEEK | {"professional": [other.pk, booked.professional_id]})
+
+    assert [e["id"] for e in only_other] == [theirs.pk]
+    assert len(both.json()) == 2
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"start": "ayer", "end": "2026-12-07T00:00:00"},
+        {"start": "2026-12-07T00:00:00", "end": "2026-11-30T00:00:00"},
+        {"start": "2026-11-01T00:00:00", "end": "2027-01-03T00:00:00"},
+        WEEK | {"professional": "abc"},
+    ],
+)
+def test_bad_feed_parameters_get_a_400_with_a_reason(member_client, params):
+    response = member_client.get(FEED, params)
+
+    assert response.status_code == 400
+    assert response.json()["error"]
+
+
+def test_the_feed_refuses_a_professional_of_another_practice(member_client, booked):
+    outsider = ProfessionalFactory()
+
+    response = member_client.get(FEED, WEEK | {"professional": [outsider.pk]})
+
+    assert response.status_code == 400
+    assert "professional" in response.json()["errors"]
+
+
+def test_the_feed_never_shows_another_practices_appointments(client, booked):
+    stranger = MembershipFactory(role=Role.OWNER)
+    client.force_login(stranger.user)
+
+    assert client.get(FEED, WEEK).json() == []
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_the_feed_runs_a_fixed_number_of_queries(
+    member_client, professional, service, count, django_assert_max_num_queries
+):
+    for i in range(count):
+        AppointmentFactory(
+            professional=professional,
+            service=service,
+            start=TUESDAY_TEN + timedelta(days=i % 5, minutes=30 * (i // 5)),
+        )
+    member_client.get(FEED, WEEK)
+
+    with django_assert_max_num_queries(9):  # 7 for session, user, usersessions; 2 for the feed
+        response = member_client.get(FEED, WEEK)
+
+    assert len(response.json()) == count
+
+
+def test_dragging_to_a_free_slot_moves_the_appointment(member_client, booked):
+    response = _move(member_client, booked, start="2026-12-01T12:00:00")
+
+    assert response.status_code == 200
+    booked.refresh_from_db()
+    assert booked.start == datetime(2026, 12, 1, 12, tzinfo=MADRID)
+    assert booked.events.get().kind == "rescheduled"
+
+
+def test_dragging_into_another_professionals_column_changes_the_professional(
+    member_client, booked, member, service
+):
+    other = ProfessionalFactory(practice=member.practice)
+    WorkingHoursFactory(professional=other, weekday=1)
+    service.professionals.add(other)
+
+    response = _move(member_client, booked, start="2026-12-01T10:00:00", professional=other.pk)
+
+    assert response.status_code == 200
+    booked.refresh_from_db()
+    assert booked.professional == other
+
+
+def test_dragging_onto_a_taken_slot_is_a_409_and_nothing_moves(
+    member_client, booked, professional, service
+):
+    AppointmentFactory(
+        professional=professional, service=service, start=TUESDAY_TEN + timedelta(hours=2)
+    )
+
+    response = _move(member_client, booked, start="2026-12-01T12:00:00")
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "slot_taken"
+    booked.refresh_from_db()
+    assert booked.start == TUESDAY_TEN
+
+
+def test_a_move_outside_working_hours_can_be_forced_after_confirmation(member_client, booked):
+    refused = _move(member_client, booked, start="2026-12-01T18:00:00")
+    booked.refresh_from_db()
+    assert booked.start == TUESDAY_TEN
+
+    forced = _move(member_client, booked, start="2026-12-01T18:00:00", override=True)
+
+    assert refused.status_code == 422
+    assert refused.json()["can_override"] is True
+    assert forced.status_code == 200
+    booked.refresh_from_db()
+    assert booked.start == datetime(2026, 12, 1, 18, tzinfo=MADRID)
+    assert booked.events.get().data["override"] is True
+
+
+def test_a_closed_appointment_cannot_be_dragged(member_client, booked):
+    booked.status = AppointmentStatus.COMPLETED
+    booked.save()
+
+    response = _move(member_client, booked, start="2026-12-01T12:00:00")
+
+    assert response.status_code == 422
+    assert response.json()["can_override"] is False
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"start": "tomorrow"}'])
+def test_a_garbled_move_is_a_400(member_client, booked, body):
+    response = member_client.post(
+        reverse("booking_staff:appointment_move", args=[booked.pk]),
+        body,
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    booked.refresh_from_db()
+    assert booked.start == TUESDAY_TEN
+
+
+def test_another_practice_cannot_move_an_appointment(client, booked):
+    client.force_login(MembershipFactory(role=Role.OWNER).user)
+
+    response = _move(client, booked, start="2026-12-01T12:00:00")
+
+    assert response.status_code == 404
+    booked.refresh_from_db()
+    assert booked.start == TUESDAY_TEN
+
+
+BOOK = reverse("booking_staff:agenda_book")
+
+
+def _booking(service, professional, **extra):
+    return {
+        "service": service.pk,
+        "professional": professional.pk,
+        "start": "2026-12-01T11:00",
+        "full_name": "Marta Ruiz",
+        "email": "marta@example.com",
+        "phone": "600111222",
+    } | extra
+
+
+def test_the_booking_modal_is_prefilled_from_the_clicked_slot(member_client, professional):
+    response = member_client.get(
+        BOOK, {"start": "2026-12-01T11:00", "professional": professional.pk}
+    )
+
+    form = response.context["form"]
+    assert form["start"].value() == "2026-12-01T11:00"
+    assert str(form["professional"].value()) == str(professional.pk)
+
+
+def test_staff_book_for_a_new_client_by_phone(member_client, member, service, professional):
+    response = member_client.post(BOOK, _booking(service, professional))
+
+    assert response.status_code == 200
+    assert response["HX-Trigger"] == "appointment-booked"
+    appointment = Appointment.objects.get()
+    assert appointment.client.email == "marta@example.com"
+    assert appointment.start == datetime(2026, 12, 1, 11, tzinfo=MADRID)
+    assert appointment.status == AppointmentStatus.CONFIRMED
+    assert appointment.created_by == member.user
+
+
+def test_staff_book_for_an_existing_client(member_client, service, professional):
+    existing = ClientFactory(practice=professional.practice)
+    policy = policy_for(professional.practice)
+    policy.approval_required = True
+    policy.save()
+
+    member_client.post(
+        BOOK, _booking(service, professional, client=existing.pk, full_name="", email="")
+    )
+
+    appointment = Appointment.objects.get()
+    assert appointment.client == existing
+    assert appointment.status == AppointmentStatus.CONFIRMED  # staff bookings need no approval
+    assert Client.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"start": "2026-12-01T18:00"}, "start"),
+        ({"start": "mañana"}, "start"),
+        ({"full_name": ""}, "full_name"),
+        ({"email": "no-es-un-correo"}, "email"),
+        ({"override_policy": "on"}, "confirm_override"),
+    ],
+)
+def test_a_bad_booking_shows_a_field_error_and_saves_nothing(
+    member_client, service, professional, extra, field
+):
+    response = member_client.post(BOOK, _booking(service, professional, **extra))
+
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    assert not Appointment.objects.exists()
+
+
+def test_a_client_of_another_practice_cannot_be_booked(member_client, service, professional):
+    outsider = ClientFactory()
+
+    response = member_client.post(
+        BOOK, _booking(service, professional, client=outsider.pk, full_name="", email="")
+    )
+
+    assert "client" in response.context["form"].errors
+    assert not Appointment.objects.exists()
+
+
+def test_staff_can_book_outside_the_rules_when_they_confirm_it(
+    member_client, service, professional
+):
+    response = member_client.post(
+        BOOK,
+        _booking(
+            service,
+            professional,
+            start="2026-12-01T18:00",
+            override_policy="on",
+            confirm_override="on",
+        ),
+    )
+
+    assert response["HX-Trigger"] == "appointment-booked"
+    assert Appointment.objects.get().start == datetime(2026, 12, 1, 18, tzinfo=MADRID)
+
+
+def test_the_client_search_finds_at_most_ten_of_this_practice(member_client, member):
+    ClientFactory.create_batch(12, practice=member.practice, full_name="García Pérez")
+    ClientFactory(full_name="García de otra consulta")
+
+    response = member_client.get(reverse("booking_staff:client_picker"), {"q": "garcía"})
+
+    assert len(response.context["clients"]) == 10
+    assert all(c.practice_id == member.practice_id for c in response.context["clients"])
+
+
+def test_the_client_search_matches_email_and_phone(member_client, member):
+    found = ClientFactory(practice=member.practice, email="pepa@example.com", phone="611 22 33")
+
+    by_email = member_client.get(reverse("booking_staff:client_picker"), {"q": "PEPA@"})
+    by_phone = member_client.get(reverse("booking_staff:client_picker"), {"q": "22 33"})
+
+    assert by_email.context["clients"] == [found]
+    assert by_phone.context["clients"] == [found]

@@ -1,0 +1,340 @@
+"""Writes: the notification rows an appointment change produces, resends, feeds, settings."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import IntegerField, Max
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from .models import (
+    CalendarFeed,
+    Channel,
+    ClientContactPreference,
+    Notification,
+    NotificationKind,
+    NotificationSettings,
+    NotificationStatus,
+    new_feed_token,
+)
+from .rendering import appointment_snapshot
+from .webhooks import webhook_deliveries_queue
+
+CLIENT_KIND_FOR_EVENT = {
+    "confirmed": NotificationKind.CONFIRMED,
+    "rescheduled": NotificationKind.RESCHEDULED,
+    "cancelled": NotificationKind.CANCELLED,
+    "rejected": NotificationKind.CANCELLED,
+}
+# Events that change the calendar event: the ICS sequence goes up.
+SEQUENCED_EVENTS = {"created", "confirmed", "rescheduled", "cancelled", "rejected"}
+SMS_KINDS = {
+    NotificationKind.CONFIRMED,
+    NotificationKind.RESCHEDULED,
+    NotificationKind.CANCELLED,
+    NotificationKind.REMINDER,
+}
+
+
+def settings_for(practice) -> NotificationSettings:
+    """The practice's notification settings, created with the defaults the first time."""
+    found, _created = NotificationSettings.objects.get_or_create(practice=practice)
+    return found
+
+
+def preference_for(client) -> ClientContactPreference | None:
+    return ClientContactPreference.objects.filter(client=client).first()
+
+
+def client_language(client) -> str:
+    user = client.user
+    return (user.language if user and user.language else None) or settings.LANGUAGE_CODE
+
+
+def _next_sequence(appointment) -> int:
+    latest = Notification.objects.filter(appointment=appointment).aggregate(
+        top=Max(Cast(KT("payload__sequence"), IntegerField()))
+    )["top"]
+    return 0 if latest is None else int(latest) + 1
+
+
+def _practice_recipients(appointment) -> list[tuple[str, str]]:
+    """(email, language) for the practice mailbox and the professional's own account."""
+    recipients = {}
+    if appointment.practice.email:
+        recipients[appointment.practice.email.lower()] = settings.LANGUAGE_CODE
+    membership = appointment.professional.membership
+    if membership is not None and membership.user.email:
+        recipients.setdefault(membership.user.email.lower(), membership.user.language or "es")
+    return list(recipients.items())
+
+
+def _client_rows(appointment, kind, *, now, payload, preference, sms_on) -> list[Notification]:
+    client = appointment.client
+    rows = []
+    language = client_language(client)
+    if client.email:
+        rows.append(
+            Notification(
+                practice=appointment.practice,
+                appointment=appointment,
+                professional=appointment.professional,
+                kind=kind,
+                channel=Channel.EMAIL,
+                recipient=client.email,
+                language=language,
+                due_at=now,
+                payload=payload,
+            )
+        )
+    if sms_on and kind in SMS_KINDS and client.phone and preference and preference.sms_consent:
+        rows.append(
+            Notification(
+                practice=appointment.practice,
+                appointment=appointment,
+                professional=appointment.professional,
+                kind=kind,
+                channel=Channel.SMS,
+                recipient=client.phone,
+                language=language,
+                due_at=now,
+                payload=payload,
+            )
+        )
+    return rows
+
+
+def _reminder_rows(appointment, *, now, payload, preference, sms_on, hours) -> list[Notification]:
+    if preference and preference.reminders_unsubscribed_at:
+        return []
+    rows = []
+    for offset in hours:
+        due_at = appointment.start - timedelta(hours=offset)
+        if due_at <= now:
+            continue  # its moment has passed: a late "reminder" would only confuse
+        rows += _client_rows(
+            appointment,
+            NotificationKind.REMINDER,
+            now=due_at,
+            payload=payload | {"hours_before": offset},
+            preference=preference,
+            sms_on=sms_on,
+        )
+    return rows
+
+
+def _cancel_pending_reminders(appointment) -> int:
+    return Notification.objects.filter(
+        appointment=appointment,
+        kind=NotificationKind.REMINDER,
+        status=NotificationStatus.PENDING,
+    ).update(status=NotificationStatus.CANCELLED, last_error="appointment changed")
+
+
+def on_appointment_event(
+    *,
+    appointment,
+    kind: str,
+    by_client: bool,
+    previous_start=None,
+    reason: str = "",
+    now: datetime | None = None,
+) -> list[Notification]:
+    """Called by citas.booking.services inside the transaction that changed `appointment`.
+
+    kind: created | confirmed | rejected | rescheduled | cancelled | completed | no_show.
+    Writes the Notification rows for the change (and moves/cancels pending reminders).
+    """
+    now = now or timezone.now()
+    # Webhooks report every change, past appointments included (completed, no-show).
+    deliveries = webhook_deliveries_queue(appointment=appointment, kind=kind, now=now)
+    if deliveries:
+        transaction.on_commit(_enqueue)
+    if kind not in SEQUENCED_EVENTS:
+        return deliveries
+    if appointment.start <= now:
+        # A past appointment gets no messages; whatever was still queued for it is moot.
+        _cancel_pending_reminders(appointment)
+        return deliveries
+    practice = appointment.practice
+    options = settings_for(practice)
+    preference = preference_for(appointment.client)
+    sequence = _next_sequence(appointment)
+    extra = {"reason": reason}
+    if previous_start is not None:
+        extra["previous_start"] = previous_start.isoformat()
+    if kind in ("cancelled", "rejected"):
+        extra["cancelled_by"] = "client" if by_client else "practice"
+        extra["rejected"] = kind == "rejected"
+    payload = appointment_snapshot(appointment, sequence=sequence, **extra)
+    pending = appointment.status == "pending"
+
+    if kind == "created":
+        client_kind = NotificationKind.REQUEST_RECEIVED if pending else NotificationKind.CONFIRMED
+    else:
+        client_kind = CLIENT_KIND_FOR_EVENT[kind]
+    rows = _client_rows(
+        appointment,
+        client_kind,
+        now=now,
+        payload=payload,
+        preference=preference,
+        sms_on=options.sms_enabled,
+    )
+    if kind in ("rescheduled", "cancelled", "rejected"):
+        _cancel_pending_reminders(appointment)
+    if appointment.status == "confirmed" and kind not in ("cancelled", "rejected"):
+        rows += _reminder_rows(
+            appointment,
+            now=now,
+            payload=payload,
+            preference=preference,
+            sms_on=options.sms_enabled,
+            hours=options.reminder_hours,
+        )
+
+    practice_kind = None
+    if kind == "created" and by_client:
+        practice_kind = (
+            NotificationKind.PRACTICE_NEW_REQUEST
+            if pending
+            else NotificationKind.PRACTICE_NEW_BOOKING
+        )
+    elif kind == "cancelled" and by_client:
+        practice_kind = NotificationKind.PRACTICE_CANCELLED_BY_CLIENT
+    if practice_kind:
+        for email, language in _practice_recipients(appointment):
+            rows.append(
+                Notification(
+                    practice=practice,
+                    appointment=appointment,
+                    professional=appointment.professional,
+                    kind=practice_kind,
+                    recipient=email,
+                    language=language,
+                    due_at=now,
+                    payload=payload,
+                )
+            )
+
+    created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    if any(row.due_at <= now for row in rows):
+        transaction.on_commit(_enqueue)
+    return deliveries + created
+
+
+def notification_resend(*, notification, by, now: datetime | None = None) -> Notification:
+    """A fresh pending copy, due now. The original row is history and stays as it is.
+    A webhook goes out with the same body (and id), so that receivers can drop a duplicate."""
+    now = now or timezone.now()
+    if notification.channel == Channel.WEBHOOK:
+        payload = notification.payload
+    else:
+        payload = notification.payload | {"resent_from": notification.pk, "resent_by": by.pk}
+    copy = Notification.objects.create(
+        practice=notification.practice,
+        appointment=notification.appointment,
+        professional=notification.professional,
+        kind=notification.kind,
+        channel=notification.channel,
+        recipient=notification.recipient,
+        language=notification.language,
+        due_at=now,
+        payload=payload,
+        webhook_id=notification.webhook_id,
+    )
+    transaction.on_commit(_enqueue)
+    return copy
+
+
+def _enqueue() -> None:
+    from .tasks import enqueue_send_now
+
+    enqueue_send_now()
+
+
+def calendar_feed_for(professional) -> CalendarFeed:
+    feed, _created = CalendarFeed.objects.get_or_create(professional=professional)
+    return feed
+
+
+def calendar_feed_regenerate(*, professional) -> CalendarFeed:
+    """A new secret URL; the old one stops working at once."""
+    feed = calendar_feed_for(professional)
+    feed.token = new_feed_token()
+    feed.save(update_fields=["token", "updated_at"])
+    return feed
+
+
+def contact_preference_set_sms_consent(*, client, consent: bool) -> ClientContactPreference:
+    """Record whether the client agrees to text messages at the phone on their record."""
+    preference, created = ClientContactPreference.objects.get_or_create(
+        client=client, defaults={"sms_consent": consent}
+    )
+    if not created and preference.sms_consent != consent:
+        preference.sms_consent = consent
+        preference.save(update_fields=["sms_consent", "updated_at"])
+    return preference
+
+
+def reminders_unsubscribe(*, client, now: datetime | None = None) -> ClientContactPreference:
+    """No more reminders for this client record; pending ones are cancelled."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        preference, _created = ClientContactPreference.objects.get_or_create(client=client)
+        if preference.reminders_unsubscribed_at is None:
+            preference.reminders_unsubscribed_at = now
+            preference.save(update_fields=["reminders_unsubscribed_at", "updated_at"])
+        Notification.objects.filter(
+            appointment__client=client,
+            kind=NotificationKind.REMINDER,
+            status=NotificationStatus.PENDING,
+        ).update(status=NotificationStatus.CANCELLED, last_error="client unsubscribed")
+    return preference
+
+
+def daily_agendas_schedule(*, now: datetime | None = None) -> None:
+    """Queue today's agenda email for each professional of the practices whose chosen hour
+    (in their own time zone) is now. Safe to run every minute: the row is unique per day."""
+    from zoneinfo import ZoneInfo
+
+    from citas.practices.models import Professional
+
+    now = now or timezone.now()
+    rows = []
+    options = NotificationSettings.objects.filter(daily_agenda_hour__isnull=False).select_related(
+        "practice"
+    )
+    for option in options:
+        practice = option.practice
+        local = now.astimezone(ZoneInfo(practice.timezone))
+        if local.hour != option.daily_agenda_hour:
+            continue
+        due_at = local.replace(minute=0, second=0, microsecond=0)
+        professionals = Professional.objects.filter(
+            practice=practice, is_active=True, membership__isnull=False
+        ).select_related("membership__user")
+        for professional in professionals:
+            user = professional.membership.user
+            if not user.email:
+                continue
+            rows.append(
+                Notification(
+                    practice=practice,
+                    professional=professional,
+                    kind=NotificationKind.DAILY_AGENDA,
+                    recipient=user.email,
+                    language=user.language or settings.LANGUAGE_CODE,
+                    due_at=due_at,
+                    payload={
+                        "date": local.date().isoformat(),
+                        "tz": practice.timezone,
+                        "professional_id": professional.pk,
+                        "professional": professional.display_name,
+                        "practice": practice.name,
+                    },
+                )
+            )
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)

@@ -1,0 +1,305 @@
+"""Pure availability engine: free appointment slots computed from plain values.
+
+Nothing here touches the database or reads the clock; ``now`` is part of the request.
+Internally every instant is an integer count of microseconds since the Unix epoch, which
+keeps comparisons exact and cheap and makes all arithmetic absolute (DST-proof).
+"""
+
+from bisect import bisect_right
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+K = TypeVar("K", bound=Hashable)
+
+_MINUTES_PER_DAY = 1440
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkingRange:
+    """A weekly working range in local wall-clock minutes; 0 = Monday, end 1440 = midnight."""
+
+    weekday: int
+    start_minute: int
+    end_minute: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.weekday <= 6:
+            raise ValueError(f"weekday must be 0 (Monday) to 6 (Sunday), got {self.weekday}")
+        if not 0 <= self.start_minute < _MINUTES_PER_DAY:
+            raise ValueError(f"start_minute must be 0 to 1439, got {self.start_minute}")
+        if not 0 < self.end_minute <= _MINUTES_PER_DAY:
+            raise ValueError(f"end_minute must be 1 to 1440, got {self.end_minute}")
+        if self.start_minute >= self.end_minute:
+            raise ValueError(
+                f"start_minute ({self.start_minute}) must be before end_minute ({self.end_minute})"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """A half-open span of absolute time; the two ends may use different time zones."""
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        _require_aware(self.start, "Interval.start")
+        _require_aware(self.end, "Interval.end")
+        if _to_micros(self.end) <= _to_micros(self.start):
+            raise ValueError(
+                f"Interval end ({self.end.isoformat()}) must be after its start "
+                f"({self.start.isoformat()})"
+            )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SlotRequest:
+    """Everything needed to compute one professional's free slots.
+
+    ``busy`` holds the BLOCKED ranges of existing appointments (already widened by their own
+    buffers); ``buffer_before``/``buffer_after`` belong to the appointment being booked and
+    may fall outside working hours. ``step`` defaults to ``duration``.
+
+    ``busy_micros``/``time_off_micros`` carry more of the same as (start, end) pairs of epoch
+    microseconds, as the selector reads them from the database: hundreds of appointments then
+    skip a round trip through datetime objects.
+    """
+
+    tz: ZoneInfo
+    first_day: date
+    last_day: date
+    working: Sequence[WorkingRange]
+    time_off: Sequence[Interval]
+    busy: Sequence[Interval]
+    duration: timedelta
+    buffer_before: timedelta = timedelta(0)
+    buffer_after: timedelta = timedelta(0)
+    step: timedelta | None = None
+    now: datetime
+    min_notice: timedelta = timedelta(0)
+    horizon: timedelta | None = None
+    busy_micros: Sequence[tuple[int, int]] = ()
+    time_off_micros: Sequence[tuple[int, int]] = ()
+
+    def __post_init__(self) -> None:
+        if self.duration <= timedelta(0):
+            raise ValueError(f"duration must be positive, got {self.duration}")
+        if self.step is not None and self.step <= timedelta(0):
+            raise ValueError(f"step must be positive, got {self.step}")
+        if self.buffer_before < timedelta(0):
+            raise ValueError(f"buffer_before must not be negative, got {self.buffer_before}")
+        if self.buffer_after < timedelta(0):
+            raise ValueError(f"buffer_after must not be negative, got {self.buffer_after}")
+        if self.last_day < self.first_day:
+            raise ValueError(
+                f"last_day ({self.last_day}) must not be before first_day ({self.first_day})"
+            )
+        _require_aware(self.now, "now")
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    """A request's constraints in epoch microseconds, shared by every working range.
+
+    ``lows``/``highs`` are the merged OPEN windows (low, high) of forbidden start instants,
+    sorted and disjoint, so both lists are strictly increasing.
+    """
+
+    duration: int
+    step: int
+    earliest: int
+    latest: int | None
+    lows: list[int]
+    highs: list[int]
+
+
+def free_slots(req: SlotRequest) -> dict[date, list[datetime]]:
+    """Every local day from first_day to last_day (inclusive) as a key, in order (empty list
+    when none), each mapped to the sorted free slot START instants as aware UTC datetimes."""
+    rules = _rules(req)
+    by_weekday: list[list[WorkingRange]] = [[] for _ in range(7)]
+    for working_range in req.working:
+        by_weekday[working_range.weekday].append(working_range)
+
+    slots: dict[date, list[datetime]] = {}
+    for ordinal in range(req.first_day.toordinal(), req.last_day.toordinal() + 1):
+        day = date.fromordinal(ordinal)
+        starts: list[int] = []
+        for start, end in _day_ranges(day, by_weekday[day.weekday()], req.tz):
+            starts.extend(_free_starts(start, end, rules))
+        slots[day] = [_from_micros(start) for start in starts]
+    return slots
+
+
+def is_free(req: SlotRequest, start: datetime) -> bool:
+    """True when `start` is one of free_slots(req) for its local day.
+
+    Checks the single candidate directly (O(ranges + intervals), no sorting) instead of
+    computing the day's slots.
+    """
+    _require_aware(start, "start")
+    day = start.astimezone(req.tz).date()
+    if not req.first_day <= day <= req.last_day:
+        return False
+    candidate = _to_micros(start)
+    duration, step = _micros(req.duration), _micros(_step(req))
+    earliest, latest = _notice_bounds(req)
+    if candidate < earliest or (latest is not None and candidate > latest):
+        return False
+    day_ranges = _day_ranges(day, [r for r in req.working if r.weekday == day.weekday()], req.tz)
+    on_grid = any(
+        range_start <= candidate <= range_end - duration and (candidate - range_start) % step == 0
+        for range_start, range_end in day_ranges
+    )
+    return on_grid and not any(
+        low < candidate < high for low, high in _forbidden_windows(req, duration)
+    )
+
+
+def any_professional(
+    per_professional: Mapping[K, Mapping[date, Sequence[datetime]]],
+    preference: Sequence[K],
+) -> dict[date, list[tuple[datetime, K]]]:
+    """Merge slots of several professionals: for each day, the union of their slot starts,
+    sorted, each start assigned to the first professional in `preference` order who has it
+    free. Days = union of keys, sorted.
+
+    Professionals missing from `preference` rank after it, in mapping order; entries of
+    `preference` without slots are ignored.
+    """
+    ranked = [key for key in preference if key in per_professional]
+    ranking = list(dict.fromkeys([*ranked, *per_professional]))
+    days = sorted({day for slots in per_professional.values() for day in slots})
+
+    merged: dict[date, list[tuple[datetime, K]]] = {}
+    for day in days:
+        owners: dict[datetime, K] = {}
+        for professional in ranking:
+            for start in per_professional[professional].get(day, ()):
+                owners.setdefault(start, professional)
+        merged[day] = sorted(owners.items(), key=lambda item: item[0])
+    return merged
+
+
+def _rules(req: SlotRequest) -> _Rules:
+    duration = _micros(req.duration)
+    earliest, latest = _notice_bounds(req)
+    lows, highs = _merge_open_windows(_forbidden_windows(req, duration))
+    return _Rules(duration, _micros(_step(req)), earliest, latest, lows, highs)
+
+
+def _step(req: SlotRequest) -> timedelta:
+    return req.duration if req.step is None else req.step
+
+
+def _notice_bounds(req: SlotRequest) -> tuple[int, int | None]:
+    """Earliest and latest allowed starts; offsets are added in absolute time."""
+    now = _to_micros(req.now)
+    latest = None if req.horizon is None else now + _micros(req.horizon)
+    return now + _micros(req.min_notice), latest
+
+
+def _forbidden_windows(req: SlotRequest, duration: int) -> Iterator[tuple[int, int]]:
+    """Open windows (low, high) of start instants that would collide with busy or time off."""
+    before, after = _micros(req.buffer_before), _micros(req.buffer_after)
+    for busy in req.busy:
+        yield _to_micros(busy.start) - duration - after, _to_micros(busy.end) + before
+    for absence in req.time_off:
+        yield _to_micros(absence.start) - duration, _to_micros(absence.end)
+    for start, end in req.busy_micros:
+        yield start - duration - after, end + before
+    for start, end in req.time_off_micros:
+        yield start - duration, end
+
+
+def _merge_open_windows(windows: Iterable[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """Sort and merge open windows; windows that merely touch stay apart (the shared instant
+    belongs to neither)."""
+    lows: list[int] = []
+    highs: list[int] = []
+    for low, high in sorted(windows):
+        if highs and low < highs[-1]:
+            highs[-1] = max(highs[-1], high)
+        else:
+            lows.append(low)
+            highs.append(high)
+    return lows, highs
+
+
+def _day_ranges(day: date, working: Iterable[WorkingRange], tz: ZoneInfo) -> list[tuple[int, int]]:
+    """Absolute working ranges of one local day, sorted, merged where they overlap or touch.
+
+    A range that a spring-forward gap turns inside out (start after end) is harmless: sorted by
+    start, it can never extend a merged range, and it is too short to hold any slot.
+    """
+    absolute = sorted(
+        (_local_instant(day, r.start_minute, tz), _local_instant(day, r.end_minute, tz))
+        for r in working
+    )
+    merged: list[tuple[int, int]] = []
+    for start, end in absolute:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _free_starts(range_start: int, range_end: int, rules: _Rules) -> list[int]:
+    """Walk the grid range_start + k*step, jumping over forbidden windows."""
+    step, highs, lows = rules.step, rules.highs, rules.lows
+    last = range_end - rules.duration
+    if rules.latest is not None:
+        last = min(last, rules.latest)
+    candidate = _grid_at_or_after(range_start, step, rules.earliest)
+    window = bisect_right(highs, candidate)
+    starts: list[int] = []
+    while candidate <= last:
+        while window < len(highs) and highs[window] <= candidate:
+            window += 1
+        if window < len(highs) and lows[window] < candidate:
+            candidate = _grid_at_or_after(range_start, step, highs[window])
+        else:
+            starts.append(candidate)
+            candidate += step
+    return starts
+
+
+def _grid_at_or_after(origin: int, step: int, instant: int) -> int:
+    """The first grid point origin + k*step (k >= 0) that is not before `instant`."""
+    if instant <= origin:
+        return origin
+    return origin - ((origin - instant) // step) * step
+
+
+def _local_instant(day: date, minute: int, tz: ZoneInfo) -> int:
+    """Wall-clock `minute` of local `day` (1440 = next midnight) as epoch microseconds.
+
+    Gaps and folds resolve with fold=0, as zoneinfo does.
+    """
+    if minute == _MINUTES_PER_DAY:
+        day, minute = day + timedelta(days=1), 0
+    return _to_micros(datetime.combine(day, time(minute // 60, minute % 60), tzinfo=tz))
+
+
+def _require_aware(value: datetime, name: str) -> None:
+    if value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware, got naive {value.isoformat()}")
+
+
+def _micros(delta: timedelta) -> int:
+    return delta // _MICROSECOND
+
+
+def _to_micros(instant: datetime) -> int:
+    return (instant - _EPOCH) // _MICROSECOND
+
+
+def _from_micros(micros: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=micros)

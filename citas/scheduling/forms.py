@@ -1,0 +1,215 @@
+import re
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import holidays
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from citas.core.errors import ServiceError
+from citas.practices.models import Practice, Professional
+
+from .models import BookingPolicy, TimeOffReason, Weekday
+from .services import TimeRange, check_day_ranges, local_day_bounds
+
+_RANGE = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*[-–—]\s*(\d{1,2})(?:[:.h](\d{2}))?$")
+
+
+def parse_day_ranges(text: str) -> list[TimeRange]:
+    """ "09:00-14:00, 15:00-19:00" → [(09:00, 14:00), (15:00, 19:00)]; empty = day off."""
+    ranges = []
+    for chunk in re.split(r"[,;\n]+", text):
+        chunk = chunk.strip()
+        if not chunk:
+            continue
+        match = _RANGE.match(chunk)
+        if not match:
+            raise forms.ValidationError(
+                _("“%(value)s” is not a range like 09:00-14:00."), params={"value": chunk}
+            )
+        h1, m1, h2, m2 = (int(group or 0) for group in match.groups())
+        if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
+            raise forms.ValidationError(
+                _("“%(value)s” is not a valid time of day."), params={"value": chunk}
+            )
+        ranges.append((time(h1, m1), time(h2, m2)))
+    return ranges
+
+
+def format_day_ranges(rows) -> str:
+    return ", ".join(f"{row.start_time:%H:%M}-{row.end_time:%H:%M}" for row in rows)
+
+
+class WeeklyHoursForm(forms.Form):
+    """One text field per weekday with its ranges; the gaps between ranges are breaks."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for day in Weekday:
+            self.fields[f"day_{day.value}"] = forms.CharField(
+                label=day.label,
+                required=False,
+                max_length=200,
+                widget=forms.TextInput(attrs={"placeholder": _("Day off")}),
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        ranges: dict[int, list[TimeRange]] = {}
+        for day in Weekday:
+            name = f"day_{day.value}"
+            if name not in cleaned:
+                continue  # already has a field error
+            try:
+                day_ranges = parse_day_ranges(cleaned[name])
+                check_day_ranges(day_ranges)
+            except forms.ValidationError as error:
+                self.add_error(name, error)
+            except ServiceError as error:
+                self.add_error(name, error.message)
+            else:
+                ranges[day.value] = day_ranges
+        cleaned["ranges"] = ranges
+        return cleaned
+
+    def days(self):
+        return [self[f"day_{day.value}"] for day in Weekday]
+
+
+class TimeOffForm(forms.Form):
+    professional = forms.ModelChoiceField(
+        label=_("Who"),
+        queryset=Professional.objects.none(),
+        required=False,
+        empty_label=_("The whole practice"),
+    )
+    start_date = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(
+        label=_("Until (inclusive)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave it empty for a single day."),
+    )
+    all_day = forms.BooleanField(label=_("Full days"), required=False, initial=True)
+    start_time = forms.TimeField(
+        label=_("From (time)"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    end_time = forms.TimeField(
+        label=_("Until (time)"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    reason = forms.ChoiceField(label=_("Reason"), choices=TimeOffReason.choices)
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)
+
+    def __init__(self, *args, practice: Practice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tz = ZoneInfo(practice.timezone)
+        self.fields["professional"].queryset = Professional.objects.filter(
+            practice=practice, is_active=True
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        first: date | None = cleaned.get("start_date")
+        if first is None:
+            return cleaned
+        last: date = cleaned.get("end_date") or first
+        if last < first:
+            self.add_error("end_date", _("The last day cannot be before the first one."))
+            return cleaned
+        if (last - first).days > 366:
+            self.add_error("end_date", _("An absence can last at most one year."))
+            return cleaned
+        if cleaned.get("all_day"):
+            cleaned["start"], cleaned["end"] = local_day_bounds(first, last, self.tz)
+            return cleaned
+        start_time, end_time = cleaned.get("start_time"), cleaned.get("end_time")
+        if start_time is None:
+            self.add_error("start_time", _("Give the start time, or tick “Full days”."))
+        if end_time is None:
+            self.add_error("end_time", _("Give the end time, or tick “Full days”."))
+        if start_time is None or end_time is None:
+            return cleaned
+        start = datetime.combine(first, start_time, tzinfo=self.tz)
+        end = datetime.combine(last, end_time, tzinfo=self.tz)
+        if end <= start:
+            self.add_error("end_time", _("The end must be after the start."))
+            return cleaned
+        cleaned["start"], cleaned["end"] = start, end
+        return cleaned
+
+
+COUNTRY_CHOICES = [("ES", _("Spain"))]
+
+
+def subdivision_choices(country: str = "ES") -> list[tuple[str, str]]:
+    calendar = holidays.country_holidays(country)
+    aliases = calendar.get_subdivision_aliases()
+    named = [(code, names[0]) for code, names in aliases.items() if names]
+    return [("", _("National holidays only")), *sorted(named, key=lambda item: item[1])]
+
+
+class HolidayImportForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    country = forms.ChoiceField(label=_("Country"), choices=COUNTRY_CHOICES, initial="ES")
+    subdivision = forms.ChoiceField(
+        label=_("Region (comunidad autónoma)"), required=False, choices=subdivision_choices
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].initial = timezone.localdate().year
+
+    def clean(self):
+        cleaned = super().clean()
+        country, subdivision = cleaned.get("country"), cleaned.get("subdivision")
+        if country and subdivision and subdivision not in dict(subdivision_choices(country)):
+            self.add_error("subdivision", _("That region does not belong to the country."))
+        return cleaned
+
+
+class BookingPolicyForm(forms.ModelForm):
+    class Meta:
+        model = BookingPolicy
+        fields = [
+            "min_notice_minutes",
+            "horizon_days",
+            "slot_step_minutes",
+            "cancellation_window_hours",
+            "approval_required",
+        ]
+
+
+class AvailabilityQueryForm(forms.Form):
+    """The public availability endpoint's query string (keys renamed: `from`/`to`)."""
+
+    service = forms.IntegerField(min_value=1, max_value=2**62)
+    professional = forms.CharField(required=False)
+    first_day = forms.DateField(input_formats=["%Y-%m-%d"])
+    last_day = forms.DateField(input_formats=["%Y-%m-%d"])
+
+    PARAMS = {
+        "service": "service",
+        "professional": "professional",
+        "from": "first_day",
+        "to": "last_day",
+    }
+
+    @classmethod
+    def from_query(cls, query) -> "AvailabilityQueryForm":
+        return cls({field: query.get(param, "") for param, field in cls.PARAMS.items()})
+
+    def clean_professional(self) -> int | None:
+        value = self.cleaned_data["professional"].strip()
+        if value in ("", "any"):
+            return None
+        if not (value.isascii() and value.isdigit() and len(value) <= 18):
+            raise forms.ValidationError(_("Give a professional id or “any”."))
+        return int(value)
+
+    def field_errors(self) -> dict[str, list[str]]:
+        names = {field: param for param, field in self.PARAMS.items()}
+        return {
+            names.get(field, field): [str(message) for message in messages]
+            for field, messages in self.errors.items()
+        }

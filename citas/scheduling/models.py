@@ -1,0 +1,154 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from citas.core.models import BaseModel
+from citas.practices.models import Practice, Professional
+
+MAX_HORIZON_DAYS = 730
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class WorkingHours(BaseModel):
+    """One weekly working range; several per weekday, the gaps are breaks.
+
+    professional NULL: the practice's default template, copied to new professionals.
+    """
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="working_hours")
+    professional = models.ForeignKey(
+        Professional,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="working_hours",
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start_time = models.TimeField(_("from"))
+    end_time = models.TimeField(_("until"))
+
+    class Meta:
+        verbose_name = _("working hours")
+        verbose_name_plural = _("working hours")
+        ordering = ["weekday", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_time__lt=F("end_time")), name="working_hours_start_before_end"
+            ),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="working_hours_weekday"),
+        ]
+        indexes = [
+            # availability_for: the ranges of the professionals being searched.
+            models.Index(fields=["professional", "weekday"], name="working_hours_prof_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+
+class TimeOffReason(models.TextChoices):
+    VACATION = "vacaciones", _("Vacation")
+    TRAINING = "formacion", _("Training")
+    HOLIDAY = "festivo", _("Public holiday")
+    OTHER = "otro", _("Other")
+
+
+class TimeOff(BaseModel):
+    """An absence: for one professional, or for the whole practice when professional is NULL.
+
+    A full-day absence is stored as local midnight to the next local midnight(s).
+    """
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="time_off")
+    professional = models.ForeignKey(
+        Professional, on_delete=models.CASCADE, null=True, blank=True, related_name="time_off"
+    )
+    start = models.DateTimeField(_("from"))
+    end = models.DateTimeField(_("until"))
+    all_day = models.BooleanField(_("all day"), default=True)
+    reason = models.CharField(
+        _("reason"), max_length=16, choices=TimeOffReason.choices, default=TimeOffReason.VACATION
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("time off")
+        verbose_name_plural = _("time off")
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")), name="time_off_start_before_end"
+            ),
+        ]
+        indexes = [
+            # availability_for and the time-off list: a practice's absences overlapping a window.
+            models.Index(fields=["practice", "start"], name="time_off_practice_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} {self.start:%Y-%m-%d}"
+
+
+class BookingPolicy(BaseModel):
+    """How far ahead and how close to the moment clients may book."""
+
+    practice = models.OneToOneField(
+        Practice, on_delete=models.CASCADE, related_name="booking_policy"
+    )
+    min_notice_minutes = models.PositiveIntegerField(
+        _("minimum notice (minutes)"),
+        default=120,
+        validators=[MaxValueValidator(60 * 24 * 30)],
+        help_text=_("Clients cannot book a slot that starts sooner than this."),
+    )
+    horizon_days = models.PositiveSmallIntegerField(
+        _("booking horizon (days)"),
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_HORIZON_DAYS)],
+        help_text=_("How many days ahead clients can book (at most two years)."),
+    )
+    slot_step_minutes = models.PositiveSmallIntegerField(
+        _("slot step (minutes)"),
+        default=15,
+        validators=[MaxValueValidator(720)],
+        help_text=_("Distance between offered start times; 0 uses each service's duration."),
+    )
+    cancellation_window_hours = models.PositiveSmallIntegerField(
+        _("cancellation window (hours)"),
+        default=24,
+        validators=[MaxValueValidator(24 * 30)],
+        help_text=_("Clients can cancel online up to this many hours before the appointment."),
+    )
+    approval_required = models.BooleanField(
+        _("bookings need approval"),
+        default=False,
+        help_text=_(
+            "New online bookings stay pending until someone of the practice confirms them."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("booking policy")
+        verbose_name_plural = _("booking policies")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(horizon_days__gte=1, horizon_days__lte=MAX_HORIZON_DAYS),
+                name="booking_policy_horizon_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(slot_step_minutes__lte=720), name="booking_policy_step_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.practice)

@@ -1,0 +1,195 @@
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from citas.core.errors import ServiceError
+from citas.practices.models import Practice, Professional
+
+from .models import MAX_HORIZON_DAYS, BookingPolicy, TimeOff, TimeOffReason, WorkingHours
+
+TimeRange = tuple[time, time]
+
+
+def check_day_ranges(ranges: Sequence[TimeRange]) -> None:
+    """Each range must end after it starts, and the ranges of one day must not overlap."""
+    for start, end in ranges:
+        if end <= start:
+            raise ServiceError(
+                _("%(start)s–%(end)s ends before it starts.")
+                % {"start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
+            )
+    ordered = sorted(ranges)
+    for (_start, previous_end), (start, end) in zip(ordered, ordered[1:], strict=False):
+        if start < previous_end:
+            raise ServiceError(
+                _("%(start)s–%(end)s overlaps another range of the same day.")
+                % {"start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
+            )
+
+
+@transaction.atomic
+def working_hours_set(
+    *,
+    practice: Practice,
+    professional: Professional | None,
+    ranges: Mapping[int, Sequence[TimeRange]],
+) -> list[WorkingHours]:
+    """Replace the weekly hours of a professional (or the practice template when None)."""
+    if professional is not None and professional.practice_id != practice.pk:
+        raise ServiceError(_("That professional belongs to another practice."))
+    for weekday, day_ranges in ranges.items():
+        if not 0 <= weekday <= 6:
+            raise ServiceError(_("Unknown weekday."))
+        try:
+            check_day_ranges(day_ranges)
+        except ServiceError as error:
+            error.field = f"day_{weekday}"
+            raise
+    WorkingHours.objects.filter(practice=practice, professional=professional).delete()
+    return WorkingHours.objects.bulk_create(
+        WorkingHours(
+            practice=practice,
+            professional=professional,
+            weekday=weekday,
+            start_time=start,
+            end_time=end,
+        )
+        for weekday, day_ranges in sorted(ranges.items())
+        for start, end in sorted(day_ranges)
+    )
+
+
+@transaction.atomic
+def working_hours_apply_default(*, professional: Professional) -> int:
+    """Give a professional without hours the practice's default template; returns rows copied."""
+    if WorkingHours.objects.filter(professional=professional).exists():
+        return 0
+    template = WorkingHours.objects.filter(practice_id=professional.practice_id, professional=None)
+    created = WorkingHours.objects.bulk_create(
+        WorkingHours(
+            practice_id=professional.practice_id,
+            professional=professional,
+            weekday=row.weekday,
+            start_time=row.start_time,
+            end_time=row.end_time,
+        )
+        for row in template
+    )
+    return len(created)
+
+
+def time_off_create(
+    *,
+    practice: Practice,
+    professional: Professional | None,
+    start: datetime,
+    end: datetime,
+    all_day: bool,
+    reason: str,
+    note: str = "",
+) -> TimeOff:
+    if professional is not None and professional.practice_id != practice.pk:
+        raise ServiceError(
+            _("That professional belongs to another practice."), field="professional"
+        )
+    if end <= start:
+        raise ServiceError(_("The end must be after the start."), field="end_date")
+    if reason not in TimeOffReason.values:
+        raise ServiceError(_("Choose a valid reason."), field="reason")
+    return TimeOff.objects.create(
+        practice=practice,
+        professional=professional,
+        start=start,
+        end=end,
+        all_day=all_day,
+        reason=reason,
+        note=note,
+    )
+
+
+def time_off_delete(*, time_off: TimeOff) -> None:
+    time_off.delete()
+
+
+def local_day_bounds(day: date, last_day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """Local midnight of `day` to the local midnight after `last_day` (DST-aware)."""
+    return (
+        datetime.combine(day, time(), tzinfo=tz),
+        datetime.combine(last_day + timedelta(days=1), time(), tzinfo=tz),
+    )
+
+
+def holiday_names(*, year: int, country: str, subdivision: str) -> dict[date, str]:
+    calendar = holidays.country_holidays(
+        country, subdiv=subdivision or None, years=year, language="es"
+    )
+    return dict(sorted(calendar.items()))
+
+
+@transaction.atomic
+def time_off_import_holidays(
+    *, practice: Practice, year: int, country: str, subdivision: str = ""
+) -> int:
+    """Block the public holidays of a year for the whole practice; returns how many were new.
+
+    Idempotent: a holiday already blocked (same practice-wide day, reason festivo) is skipped.
+    """
+    try:
+        days = holiday_names(year=year, country=country, subdivision=subdivision)
+    except NotImplementedError as error:
+        raise ServiceError(
+            _("No holiday calendar for that country or region."), field="subdivision"
+        ) from error
+    tz = ZoneInfo(practice.timezone)
+    rows = [
+        TimeOff(
+            practice=practice,
+            professional=None,
+            start=start,
+            end=end,
+            all_day=True,
+            reason=TimeOffReason.HOLIDAY,
+            note=name[:200],
+        )
+        for day, name in days.items()
+        for start, end in [local_day_bounds(day, day, tz)]
+    ]
+    existing = set(
+        TimeOff.objects.filter(
+            practice=practice,
+            professional=None,
+            reason=TimeOffReason.HOLIDAY,
+            start__in=[row.start for row in rows],
+        ).values_list("start", flat=True)
+    )
+    new_rows = [row for row in rows if row.start not in existing]
+    TimeOff.objects.bulk_create(new_rows)
+    return len(new_rows)
+
+
+def booking_policy_update(
+    *,
+    policy: BookingPolicy,
+    min_notice_minutes: int,
+    horizon_days: int,
+    slot_step_minutes: int,
+    cancellation_window_hours: int,
+    approval_required: bool,
+) -> BookingPolicy:
+    if not 1 <= horizon_days <= MAX_HORIZON_DAYS:
+        raise ServiceError(
+            _("The booking horizon must be between 1 and %(max)d days.")
+            % {"max": MAX_HORIZON_DAYS},
+            field="horizon_days",
+        )
+    policy.min_notice_minutes = min_notice_minutes
+    policy.horizon_days = horizon_days
+    policy.slot_step_minutes = slot_step_minutes
+    policy.cancellation_window_hours = cancellation_window_hours
+    policy.approval_required = approval_required
+    policy.save()
+    return policy

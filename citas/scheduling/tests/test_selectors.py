@@ -1,0 +1,215 @@
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from citas.core.errors import ServiceError
+from citas.core.factories import (
+    AppointmentFactory,
+    ClientFactory,
+    ProfessionalFactory,
+    ServiceFactory,
+    TimeOffFactory,
+    WorkingHoursFactory,
+)
+from citas.scheduling.availability import SlotRequest, WorkingRange, free_slots
+from citas.scheduling.selectors import availability_for, offering_with_hours
+
+pytestmark = pytest.mark.django_db
+MADRID = ZoneInfo("Europe/Madrid")
+NOW = datetime(2026, 11, 20, 8, tzinfo=UTC)
+TUESDAY = date(2026, 12, 1)
+
+
+@pytest.fixture
+def professional():
+    professional = ProfessionalFactory()
+    for weekday in range(5):
+        WorkingHoursFactory(
+            professional=professional, weekday=weekday, start_time=time(9), end_time=time(14)
+        )
+    return professional
+
+
+@pytest.fixture
+def service(professional):
+    return ServiceFactory(
+        practice=professional.practice, duration_minutes=60, professionals=[professional]
+    )
+
+
+def slots(professional, service, first_day=TUESDAY, last_day=TUESDAY):
+    result = availability_for(
+        practice=professional.practice,
+        service=service,
+        professionals=[professional],
+        first_day=first_day,
+        last_day=last_day,
+        now=NOW,
+    )
+    return result["professionals"][professional.pk]
+
+
+def local(day_slots):
+    return [slot.astimezone(MADRID).strftime("%H:%M") for slot in day_slots]
+
+
+def test_it_steps_the_working_hours_by_the_policy_step(professional, service):
+    day = slots(professional, service)[TUESDAY]
+
+    assert local(day)[:3] == ["09:00", "09:15", "09:30"]
+    assert local(day)[-1] == "13:00"
+
+
+def test_an_active_appointment_blocks_its_range_but_a_cancelled_one_does_not(professional, service):
+    start = datetime(2026, 12, 1, 10, tzinfo=MADRID)
+    AppointmentFactory(professional=professional, service=service, start=start)
+    AppointmentFactory(
+        professional=professional, service=service, start=start + timedelta(hours=2),
+        status="cancelled",
+    )  # fmt: skip
+
+    day = local(slots(professional, service)[TUESDAY])
+
+    assert "10:00" not in day
+    assert "09:15" not in day  # would end inside the appointment
+    assert "11:00" in day
+    assert "12:00" in day
+
+
+def test_practice_wide_and_personal_time_off_both_block(professional, service):
+    TimeOffFactory(practice=professional.practice, start=datetime(2026, 12, 1, tzinfo=MADRID))
+    TimeOffFactory(
+        practice=professional.practice, professional=professional,
+        start=datetime(2026, 12, 2, 9, tzinfo=MADRID), end=datetime(2026, 12, 2, 12, tzinfo=MADRID),
+        all_day=False,
+    )  # fmt: skip
+    TimeOffFactory(start=datetime(2026, 12, 3, tzinfo=MADRID))  # another practice's
+
+    result = slots(professional, service, last_day=TUESDAY + timedelta(days=2))
+
+    assert result[TUESDAY] == []
+    assert local(result[TUESDAY + timedelta(days=1)])[0] == "12:00"
+    assert local(result[TUESDAY + timedelta(days=2)])[0] == "09:00"
+
+
+def test_it_returns_the_same_slots_as_the_engine(professional, service):
+    AppointmentFactory(
+        professional=professional, service=service, start=datetime(2026, 12, 2, 11, tzinfo=MADRID)
+    )
+    engine = free_slots(
+        SlotRequest(
+            tz=MADRID, first_day=TUESDAY, last_day=TUESDAY + timedelta(days=6),
+            working=[WorkingRange(d, 540, 840) for d in range(5)], time_off=[],
+            busy=[_interval(datetime(2026, 12, 2, 11, tzinfo=MADRID), 60)],
+            duration=timedelta(minutes=60), step=timedelta(minutes=15), now=NOW,
+            min_notice=timedelta(minutes=120), horizon=timedelta(days=90),
+        )
+    )  # fmt: skip
+
+    assert slots(professional, service, last_day=TUESDAY + timedelta(days=6)) == engine
+
+
+def _interval(start, minutes):
+    from citas.scheduling.availability import Interval
+
+    return Interval(start, start + timedelta(minutes=minutes))
+
+
+@pytest.mark.parametrize("days", [1, 90])
+def test_it_loads_everything_in_a_fixed_number_of_queries(
+    professional, service, django_assert_max_num_queries, days
+):
+    client = ClientFactory(practice=professional.practice)
+    colleague = ProfessionalFactory(practice=professional.practice)
+    for n in range(120):
+        start = datetime(2026, 12, 1, 9, tzinfo=MADRID) + timedelta(days=n // 4 * 1, hours=n % 4)
+        for who in (professional, colleague):
+            AppointmentFactory(professional=who, service=service, client=client, start=start)
+    TimeOffFactory.create_batch(3, practice=professional.practice)
+
+    with django_assert_max_num_queries(3):
+        result = availability_for(
+            practice=professional.practice,
+            service=service,
+            professionals=[professional, colleague],
+            first_day=TUESDAY,
+            last_day=TUESDAY + timedelta(days=days - 1),
+            now=NOW,
+        )
+
+    assert len(result["any"]) == days
+
+
+@pytest.mark.parametrize(
+    ("first_day", "last_day"),
+    [(TUESDAY, TUESDAY - timedelta(days=1)), (TUESDAY, TUESDAY + timedelta(days=366))],
+)
+def test_a_backwards_or_longer_than_a_year_range_is_refused(
+    professional, service, first_day, last_day
+):
+    with pytest.raises(ServiceError):
+        slots(professional, service, first_day=first_day, last_day=last_day)
+
+
+def test_appointment_ranges_keep_their_microseconds(professional, service):
+    start = datetime(2026, 12, 1, 9, tzinfo=MADRID)
+    AppointmentFactory(
+        professional=professional, service=service, start=start,
+        end=start + timedelta(hours=1, microseconds=1),
+        blocked_end=start + timedelta(hours=1, microseconds=1),
+    )  # fmt: skip
+
+    day = local(slots(professional, service)[TUESDAY])
+
+    assert day[0] == "10:15"  # 10:00 would overlap the appointment by one microsecond
+
+
+def test_the_offering_lists_active_professionals_by_name_with_their_hours(professional, service):
+    professional.display_name = "Zoe"
+    professional.save()
+    newcomer = ProfessionalFactory(practice=professional.practice, display_name="Ana")
+    retired = ProfessionalFactory(practice=professional.practice, is_active=False)
+    service.professionals.add(newcomer, retired)
+
+    working = offering_with_hours(service=service)
+
+    assert list(working) == [newcomer.pk, professional.pk]
+    assert working[newcomer.pk] == []  # no hours yet: offered, but never free
+    assert sorted(r.weekday for r in working[professional.pk]) == [0, 1, 2, 3, 4]
+    assert offering_with_hours(service=service, professional_id=retired.pk) == {}
+
+
+def test_preloaded_hours_give_the_same_slots_in_one_query(
+    professional, service, django_assert_num_queries
+):
+    practice = (
+        type(professional.practice)
+        .objects.select_related("booking_policy")
+        .get(pk=professional.practice.pk)
+    )
+    AppointmentFactory(
+        professional=professional, service=service, start=datetime(2026, 12, 1, 10, tzinfo=MADRID)
+    )
+    TimeOffFactory(practice=practice, start=datetime(2026, 12, 2, tzinfo=MADRID))
+    expected = availability_for(
+        practice=practice,
+        service=service,
+        professionals=[professional],
+        first_day=TUESDAY,
+        last_day=TUESDAY + timedelta(days=6),
+        now=NOW,
+    )
+    working = offering_with_hours(service=service)
+
+    with django_assert_num_queries(1):
+        result = availability_for(
+            practice=practice,
+            service=service,
+            working=working,
+            first_day=TUESDAY,
+            last_day=TUESDAY + timedelta(days=6),
+            now=NOW,
+        )
+
+    assert result == expected

@@ -1,0 +1,187 @@
+/* Staff agenda: @event-calendar with a JSON feed, drag to move, click to book. */
+(function () {
+  "use strict";
+  const el = document.getElementById("agenda");
+  if (!el) return;
+  const config = JSON.parse(document.getElementById("agenda-config").textContent);
+  const text = config.text;
+  const csrf = JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"];
+  const alertBox = document.getElementById("agenda-alert");
+  const modalEl = document.getElementById("book-modal");
+  const modal = new bootstrap.Modal(modalEl);
+  const narrow = window.matchMedia("(max-width: 767.98px)").matches;
+
+  // Send the wall-clock time the widget shows; the server reads it in the practice's zone.
+  const pad = (n) => String(n).padStart(2, "0");
+  const wallClock = (date) =>
+    date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate()) +
+    "T" + pad(date.getHours()) + ":" + pad(date.getMinutes()) + ":00";
+
+  function chosenProfessionals() {
+    return Array.from(document.querySelectorAll("[data-agenda-professional]:checked")).map((box) => box.value);
+  }
+
+  function chosenResources() {
+    const ids = chosenProfessionals();
+    return config.resources.filter((r) => ids.includes(String(r.id)));
+  }
+
+  function escapeHtml(value) {
+    const div = document.createElement("div");
+    div.textContent = value;
+    return div.innerHTML;
+  }
+
+  // A function source: the feed takes one "professional" parameter per ticked box.
+  function fetchEvents(info, success, failure) {
+    const params = new URLSearchParams({ start: info.startStr, end: info.endStr });
+    chosenProfessionals().forEach((id) => params.append("professional", id));
+    if (document.querySelector("[data-agenda-cancelled]").checked) params.set("cancelled", "on");
+    if (!chosenProfessionals().length) { success([]); return; }
+    fetch(config.feedUrl + "?" + params, { credentials: "same-origin" })
+      .then((response) => response.json().then((data) => (response.ok ? success(data) : failure(data))))
+      .catch(failure);
+  }
+
+  function showAlert(message, kind, actions) {
+    alertBox.innerHTML = "";
+    const div = document.createElement("div");
+    div.className = "alert alert-" + kind + " alert-dismissible d-flex flex-wrap align-items-center gap-2";
+    div.setAttribute("role", kind === "danger" ? "alert" : "status");
+    const span = document.createElement("span");
+    span.textContent = message;
+    div.appendChild(span);
+    (actions || []).forEach((action) => div.appendChild(action));
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "btn-close";
+    close.setAttribute("data-bs-dismiss", "alert");
+    close.setAttribute("aria-label", "×");
+    div.appendChild(close);
+    alertBox.appendChild(div);
+  }
+
+  function postMove(eventId, body) {
+    return fetch(config.moveUrl.replace("/0/", "/" + eventId + "/"), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify(body),
+    }).then((response) => response.json().then((data) => ({ ok: response.ok, data })));
+  }
+
+  // A refused move snaps back at once; a refusal by the booking rules alone offers an override.
+  function move(info) {
+    const eventId = info.event.id;
+    const body = { start: wallClock(info.event.start), override: false };
+    if (info.newResource) body.professional = info.newResource.id;
+    postMove(eventId, body)
+      .then(({ ok, data }) => {
+        if (ok) {
+          showAlert(data.message || text.moved, "success");
+          calendar.refetchEvents();
+          return;
+        }
+        info.revert();
+        if (!data.can_override) {
+          showAlert(data.error || text.failed, "danger");
+          return;
+        }
+        const again = document.createElement("button");
+        again.type = "button";
+        again.className = "btn btn-sm btn-warning";
+        again.textContent = text.bookAnyway;
+        again.dataset.override = "1";
+        again.addEventListener("click", () => {
+          postMove(eventId, { ...body, override: true }).then(({ ok: saved, data: answer }) => {
+            showAlert(saved ? answer.message : answer.error, saved ? "success" : "danger");
+            calendar.refetchEvents();
+          });
+        });
+        showAlert(data.error, "warning", [again]);
+      })
+      .catch(() => { info.revert(); showAlert(text.failed, "danger"); });
+  }
+
+  function openBooking(date, resource) {
+    const params = new URLSearchParams({ start: wallClock(date).slice(0, 16) });
+    if (resource) params.set("professional", resource.id);
+    else if (chosenProfessionals().length === 1) params.set("professional", chosenProfessionals()[0]);
+    htmx.ajax("GET", config.bookUrl + "?" + params, { target: "#book-modal-body", swap: "innerHTML" })
+      .then(() => modal.show());
+  }
+
+  const calendar = EventCalendar.create(el, {
+    view: narrow ? "timeGridDay" : "timeGridWeek",
+    headerToolbar: {
+      start: "prev,next today",
+      center: "title",
+      end: narrow ? "timeGridDay,resourceTimeGridDay,dayGridMonth" : "timeGridDay,timeGridWeek,resourceTimeGridDay,resourceTimeGridWeek,dayGridMonth",
+    },
+    buttonText: {
+      today: text.today, timeGridDay: text.day, timeGridWeek: text.week, dayGridMonth: text.month,
+      resourceTimeGridDay: text.team + " · " + text.day, resourceTimeGridWeek: text.team + " · " + text.week,
+    },
+    locale: "es",
+    firstDay: 1,
+    height: "auto",
+    slotMinTime: config.slotMinTime,
+    slotMaxTime: config.slotMaxTime,
+    slotDuration: "00:15:00",
+    slotLabelInterval: "01:00",
+    scrollTime: config.slotMinTime,
+    slotLabelFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
+    eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
+    dayHeaderFormat: narrow ? { weekday: "short", day: "numeric" } : { weekday: "short", day: "numeric", month: "short" },
+    nowIndicator: true,
+    editable: true,
+    eventDurationEditable: false,
+    allDaySlot: false,
+    resources: chosenResources(),
+    eventSources: [{ events: fetchEvents }],
+    eventContent: (info) => {
+      const props = info.event.extendedProps;
+      const status = props.status === "confirmed" ? "" : '<span class="agenda-status">' + escapeHtml(props.statusLabel) + "</span>";
+      return { html: '<div class="ec-event-title">' + escapeHtml(info.event.title) + "</div>" + status };
+    },
+    eventDrop: move,
+    dateClick: (info) => openBooking(info.date, info.resource),
+    eventClick: (info) => { window.location.href = config.detailUrl.replace("/0/", "/" + info.event.id + "/"); },
+  });
+
+  document.querySelectorAll("[data-agenda-professional], [data-agenda-cancelled]").forEach((box) => {
+    box.addEventListener("change", () => {
+      calendar.setOption("resources", chosenResources());
+      calendar.refetchEvents();
+    });
+  });
+
+  document.body.addEventListener("appointment-booked", () => {
+    calendar.refetchEvents();
+    setTimeout(() => modal.hide(), 1200);
+  });
+
+  // Booking modal: pick a found client, or go back to searching / creating one.
+  modalEl.addEventListener("click", (event) => {
+    const form = document.getElementById("book-form");
+    const pick = event.target.closest("[data-pick-client]");
+    if (pick) {
+      form.querySelector("[name=client]").value = pick.dataset.pickClient;
+      form.querySelector("[data-chosen-name]").textContent = pick.dataset.name;
+      form.querySelector("#chosen-client").classList.remove("d-none");
+      form.querySelector("#client-chooser").classList.add("d-none");
+    }
+    if (event.target.closest("[data-clear-client]")) {
+      form.querySelector("[name=client]").value = "";
+      form.querySelector("#chosen-client").classList.add("d-none");
+      form.querySelector("#client-chooser").classList.remove("d-none");
+    }
+  });
+  modalEl.addEventListener("change", (event) => {
+    if (event.target.name === "override_policy") {
+      document.querySelector("[data-override-confirm]").classList.toggle("d-none", !event.target.checked);
+    }
+  });
+
+  window.agendaCalendar = calendar;
+})();
