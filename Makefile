@@ -60,8 +60,11 @@ check-deploy: install
 	ALLOWED_HOSTS=citas.example.com SITE_URL=https://citas.example.com \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
+## make bench: availability (engine, endpoint), API latency, notification throughput.
 bench: install
 	$(PY) -m bench
+	$(PY) -m bench.bench_api
+	$(PY) -m bench.bench_notifications
 
 clean:
 	rm -rf $(VENV) .tools staticfiles test-artifacts

@@ -8,7 +8,6 @@ appointments over the next 60 days, then times, over the next 30 days:
 Fails (exit 1) when (a) > 5 ms or (b) > 30 × (c). Uses DATABASE_URL when set (PostgreSQL).
 """
 
-import os
 import random
 import statistics
 import sys
@@ -17,6 +16,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from datetime import time as clock
 from zoneinfo import ZoneInfo
+
+from bench.harness import in_test_database
 
 REPEAT = 30
 WARMUP = 3
@@ -157,20 +158,7 @@ def run() -> int:
 
 
 def main() -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.db import connection
-    from django.test.utils import setup_test_environment, teardown_test_environment
-
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        return run()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        teardown_test_environment()
+    return in_test_database(run)
 
 
 if __name__ == "__main__":

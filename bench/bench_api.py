@@ -7,12 +7,12 @@ appointments over 60 days), then times through Django's test client, with a Bear
 Prints median and p95. Uses DATABASE_URL when set (PostgreSQL).
 """
 
-import os
 import sys
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bench.__main__ import measure, seed
+from bench.harness import in_test_database
 
 
 def run() -> int:
@@ -53,20 +53,7 @@ def run() -> int:
 
 
 def main() -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.db import connection
-    from django.test.utils import setup_test_environment, teardown_test_environment
-
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        return run()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        teardown_test_environment()
+    return in_test_database(run)
 
 
 if __name__ == "__main__":

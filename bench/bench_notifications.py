@@ -8,12 +8,13 @@ with the in-memory backend, to separate our cost (render + bookkeeping) from SMT
 Uses DATABASE_URL when set (PostgreSQL).
 """
 
-import os
 import socketserver
 import sys
 import threading
 import time
 from datetime import datetime, timedelta
+
+from bench.harness import in_test_database
 
 TOTAL = 1000
 BATCH = 100
@@ -153,20 +154,7 @@ def run() -> int:
 
 
 def main() -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.db import connection
-    from django.test.utils import setup_test_environment, teardown_test_environment
-
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        return run()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        teardown_test_environment()
+    return in_test_database(run)
 
 
 if __name__ == "__main__":

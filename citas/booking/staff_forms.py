@@ -170,8 +170,12 @@ class AppointmentFilterForm(PracticeFormMixin, forms.Form):
         widget=forms.HiddenInput,
     )
     q = forms.CharField(label=_("Client"), max_length=100, required=False)
-    professional = forms.ModelChoiceField(label=_("Professional"), queryset=None, required=False)
-    service = forms.ModelChoiceField(label=_("Service"), queryset=None, required=False)
+    professional = forms.ModelChoiceField(
+        label=_("Professional"), queryset=None, required=False, empty_label=_("All")
+    )
+    service = forms.ModelChoiceField(
+        label=_("Service"), queryset=None, required=False, empty_label=_("All")
+    )
     status = forms.ChoiceField(
         label=_("Status"), choices=[("", _("Any"))] + AppointmentStatus.choices, required=False
     )
