@@ -214,6 +214,14 @@ class ClientInputSerializer(StrictSerializer):
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
 
 
+class ClientMergeSerializer(StrictSerializer):
+    duplicate = serializers.IntegerField(
+        min_value=1,
+        max_value=2**62,
+        help_text=_("The duplicate record: its appointments move over and it is deleted."),
+    )
+
+
 class ClientSearchSerializer(serializers.Serializer):
     search = serializers.CharField(max_length=100, required=False, allow_blank=True)
 

@@ -35,6 +35,7 @@ v1 = [
     ),
     path("clients/", clients.ClientList.as_view(), name="clients"),
     path("clients/<int:pk>/", clients.ClientDetail.as_view(), name="client"),
+    path("clients/<int:pk>/merge/", clients.ClientMerge.as_view(), name="client_merge"),
     path(
         "clients/<int:pk>/appointments/",
         clients.ClientAppointments.as_view(),

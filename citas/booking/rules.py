@@ -40,9 +40,15 @@ class Slot:
     blocked_end: datetime
 
 
-def slot_for(service: Service, start: datetime) -> Slot:
+MIN_LENGTH = timedelta(minutes=5)
+MAX_LENGTH = timedelta(hours=12)
+LENGTH_GRID_MINUTES = 5
+
+
+def slot_for(service: Service, start: datetime, length: timedelta | None = None) -> Slot:
+    """The appointment's range and its blocked range; `length` defaults to the service's."""
     try:
-        end = start + timedelta(minutes=service.duration_minutes)
+        end = start + (length or timedelta(minutes=service.duration_minutes))
         return Slot(
             start=start,
             end=end,
@@ -53,6 +59,20 @@ def slot_for(service: Service, start: datetime) -> Slot:
         raise ServiceError(
             _("That time is not available. Please choose one of the free slots."), field="start"
         ) from exc
+
+
+def check_length(*, start: datetime, end: datetime, tz: ZoneInfo) -> None:
+    """A length chosen by the staff (resizing in the agenda): 5 minutes to 12 hours, ending
+    on a 5-minute mark of the practice's clock."""
+    if end - start < MIN_LENGTH:
+        raise ServiceError(_("An appointment must last at least 5 minutes."), field="end")
+    if end - start > MAX_LENGTH:
+        raise ServiceError(_("An appointment can last at most 12 hours."), field="end")
+    local_end = end.astimezone(tz)
+    if local_end.minute % LENGTH_GRID_MINUTES or local_end.second or local_end.microsecond:
+        raise ServiceError(
+            _("The end must fall on a 5-minute mark, such as 10:05 or 10:10."), field="end"
+        )
 
 
 def check_overlap(*, professional: Professional, slot: Slot, exclude_pk) -> None:
@@ -70,9 +90,17 @@ def check_overlap(*, professional: Professional, slot: Slot, exclude_pk) -> None
 
 
 def check_free_slot(
-    *, practice, professional, service, start: datetime, now: datetime, exclude_pk
+    *,
+    practice,
+    professional,
+    service,
+    start: datetime,
+    now: datetime,
+    exclude_pk,
+    length: timedelta | None = None,
 ) -> None:
-    """Is `start` one of the engine's free slots? Loads one professional's one local day."""
+    """Is `start` one of the engine's free slots (for `length`, by default the service's)?
+    Loads one professional's one local day."""
     policy = policy_for(practice)
     if start <= now:
         raise ServiceError(_("That time has already passed."), field="start")
@@ -91,7 +119,7 @@ def check_free_slot(
 
     tz = ZoneInfo(practice.timezone)
     day = start.astimezone(tz).date()
-    duration = timedelta(minutes=service.duration_minutes)
+    duration = length or timedelta(minutes=service.duration_minutes)
     before = timedelta(minutes=service.buffer_before_minutes)
     after = timedelta(minutes=service.buffer_after_minutes)
     pad = duration + before + after

@@ -7,6 +7,7 @@ constraint is the final guard and a lost race surfaces as SlotTaken.
 """
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -33,6 +34,7 @@ from .rules import (
     check_bookable,
     check_client_window,
     check_free_slot,
+    check_length,
     check_overlap,
     check_started,
     slot_for,
@@ -211,12 +213,17 @@ def appointment_reschedule(
     by=None,
     by_client: bool,
     professional: Professional | None = None,
+    end: datetime | None = None,
     override_policy: bool = False,
     now: datetime | None = None,
 ) -> Appointment:
+    """Move the appointment to `start` (and `professional`). It keeps its length unless the
+    staff give a new `end` (resizing in the agenda)."""
     now = now or timezone.now()
     if by_client and override_policy:
         raise ServiceError(_("Only the practice can book outside the usual rules."))
+    if by_client and end is not None:
+        raise ServiceError(_("Only the practice can change how long an appointment lasts."))
 
     def save() -> Appointment:
         current = _locked(appointment)
@@ -225,9 +232,13 @@ def appointment_reschedule(
             check_client_window(current, now)
         target = professional or current.professional
         check_bookable(practice=current.practice, professional=target, service=current.service)
-        if start == current.start and target.pk == current.professional_id:
+        if end is not None:
+            check_length(start=start, end=end, tz=ZoneInfo(current.practice.timezone))
+        length = (end - start) if end is not None else current.end - current.start
+        unchanged = start == current.start and length == current.end - current.start
+        if unchanged and target.pk == current.professional_id:
             raise ServiceError(_("Choose a different time."), field="start")
-        slot = slot_for(current.service, start)
+        slot = slot_for(current.service, start, length)
         if override_policy:
             check_overlap(professional=target, slot=slot, exclude_pk=current.pk)
         else:
@@ -238,8 +249,10 @@ def appointment_reschedule(
                 start=start,
                 now=now,
                 exclude_pk=current.pk,
+                length=length,
             )
-        previous_start, previous_professional = current.start, current.professional_id
+        previous_start, previous_end = current.start, current.end
+        previous_professional = current.professional_id
         current.professional = target
         current.start, current.end = slot.start, slot.end
         current.blocked_start, current.blocked_end = slot.blocked_start, slot.blocked_end
@@ -253,7 +266,10 @@ def appointment_reschedule(
                 "updated_at",
             ]
         )
-        extra = {"previous_professional": previous_professional}
+        extra = {
+            "previous_professional": previous_professional,
+            "previous_end": previous_end.isoformat(),
+        }
         if override_policy:
             extra["override"] = True
         _record(

@@ -87,9 +87,10 @@ class AgendaFeedForm(PracticeFormMixin, forms.Form):
 
 
 class MoveForm(PracticeFormMixin, forms.Form):
-    """The JSON body of a drag and drop in the agenda."""
+    """The JSON body of a drag and drop (or a resize, with `end`) in the agenda."""
 
     start = LocalDateTimeField()
+    end = LocalDateTimeField(required=False)
     professional = forms.ModelChoiceField(queryset=None, required=False)
     override = forms.BooleanField(required=False)
 

@@ -53,13 +53,19 @@ def bookable_services(practice: Practice) -> QuerySet[Service]:
 
 
 def overlaps_an_active_appointment(
-    *, appointment: Appointment, professional: Professional, start: datetime
+    *,
+    appointment: Appointment,
+    professional: Professional,
+    start: datetime,
+    end: datetime | None = None,
 ) -> bool:
-    """Whether moving `appointment` to `start` would collide with another booking: the one
-    refusal that overriding the booking policy cannot lift."""
+    """Whether moving `appointment` to `start` (and `end`; by default it keeps its length)
+    would collide with another booking: the one refusal that overriding the booking policy
+    cannot lift."""
     service = appointment.service
+    end = end or start + (appointment.end - appointment.start)
     blocked_start = start - timedelta(minutes=service.buffer_before_minutes)
-    blocked_end = start + timedelta(minutes=service.duration_minutes + service.buffer_after_minutes)
+    blocked_end = end + timedelta(minutes=service.buffer_after_minutes)
     return (
         Appointment.objects.active()
         .filter(

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from citas.core.errors import ServiceError, add_service_error
 from citas.practices.selectors import require_membership
+from citas.scheduling.calendar_events import time_off_events
 
 from . import services, staff_selectors
 from .models import ACTIVE_STATUSES, AppointmentStatus
@@ -83,14 +84,23 @@ def agenda_feed(request: HttpRequest) -> JsonResponse:
     form = AgendaFeedForm(request.GET, practice=practice)
     if not form.is_valid():
         return _errors_json(form)
+    professional_ids = [p.pk for p in form.cleaned_data["professional"]]
     rows = staff_selectors.agenda_appointments(
         practice=practice,
         start=form.cleaned_data["start"],
         end=form.cleaned_data["end"],
-        professional_ids=[p.pk for p in form.cleaned_data["professional"]],
+        professional_ids=professional_ids,
         include_cancelled=form.cleaned_data["cancelled"],
     )
-    return JsonResponse([_event(a, form.tz) for a in rows], safe=False)
+    events = [_event(a, form.tz) for a in rows]
+    events += time_off_events(
+        practice=practice,
+        start=form.cleaned_data["start"],
+        end=form.cleaned_data["end"],
+        professional_ids=professional_ids,
+        tz=form.tz,
+    )
+    return JsonResponse(events, safe=False)
 
 
 def _event(appointment, tz) -> dict:
@@ -138,6 +148,7 @@ def appointment_move(request: HttpRequest, pk: int) -> JsonResponse:
             appointment=appointment,
             start=data["start"],
             professional=professional,
+            end=data["end"],
             by=request.user,
             by_client=False,
             override_policy=data["override"],
@@ -145,17 +156,23 @@ def appointment_move(request: HttpRequest, pk: int) -> JsonResponse:
     except services.SlotTaken as error:
         return JsonResponse({"error": str(error.message), "code": error.code}, status=409)
     except ServiceError as error:
-        # Only the booking rules can be overridden; a collision or a closed status cannot.
+        # Only the booking rules can be overridden; a collision, a bad length or a closed
+        # status cannot.
         can_override = (
             not data["override"]
+            and error.field != "end"
             and appointment.status in ACTIVE_STATUSES
             and not staff_selectors.overlaps_an_active_appointment(
-                appointment=appointment, professional=professional, start=data["start"]
+                appointment=appointment,
+                professional=professional,
+                start=data["start"],
+                end=data["end"],
             )
         )
         body = {"error": str(error.message), "code": error.code, "can_override": can_override}
         return JsonResponse(body, status=422)
-    return JsonResponse({"ok": True, "message": _("Appointment moved.")})
+    done = _("Appointment length changed.") if data["end"] else _("Appointment moved.")
+    return JsonResponse({"ok": True, "message": done})
 
 
 @login_required

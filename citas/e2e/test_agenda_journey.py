@@ -107,7 +107,9 @@ def test_staff_drag_an_appointment_to_a_free_slot_and_a_taken_one_snaps_back(
     appointment.refresh_from_db()
     assert appointment.start.astimezone(MADRID).time() == time(11)
 
-    event = page.locator(".ec-event", has_text="Ana López")
+    # Grab the event only once the refetch after the move has drawn it again.
+    event = page.locator(".ec-event", has_text="11:00 Ana López")
+    event.wait_for()
     _drag(page, event, x, "11:00", "12:00")
     alert = page.locator("#agenda-alert .alert-danger")
     alert.wait_for()
@@ -121,3 +123,34 @@ def test_staff_drag_an_appointment_to_a_free_slot_and_a_taken_one_snaps_back(
              e => e.textContent.includes('11:00 Ana López'))"""
     )
     assert Appointment.objects.count() == 2
+
+
+def test_staff_stretch_an_appointment_to_make_it_longer(live_server, desktop_page, agenda_week):
+    user, appointment, day = agenda_week
+    length = appointment.end - appointment.start
+    page = desktop_page
+    _log_in(page, live_server.url, user)
+    page.goto(f"{live_server.url}/app/agenda/")
+    page.evaluate(f"window.agendaCalendar.setOption('date', new Date('{day.isoformat()}'))")
+    event = page.locator(".ec-event", has_text="Ana López")
+    event.wait_for()
+    event.hover()
+    grid = page.locator(".ec-body").first.bounding_box()
+    column_x = event.bounding_box()["x"] + 10
+    ten, half_past = (
+        page.evaluate(Y_OF_TIME, [column_x, grid["y"], grid["y"] + grid["height"], t])
+        for t in ("10:00", "10:30")
+    )
+    handle = event.locator(".ec-resizer").bounding_box()
+    x, y = handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(x, y + (half_past - ten) * step / 10)
+        page.wait_for_timeout(30)
+    page.mouse.up()
+    page.locator("#agenda-alert .alert-success").wait_for()
+
+    appointment.refresh_from_db()
+    assert appointment.end - appointment.start == length + timedelta(minutes=30)
+    assert appointment.start.astimezone(MADRID).time() == time(10)

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -9,11 +9,15 @@ from django.utils.translation import gettext as _
 from citas.accounts.models import User
 from citas.core.emails import send_template_email
 from citas.core.errors import ServiceError
+from citas.scheduling.models import WorkingHours
+from citas.scheduling.services import working_hours_apply_default
 
 from .models import Invitation, Membership, Practice, Professional, Role
 
 INVITATION_VALIDITY = timedelta(days=7)
 RESERVED_SLUGS = {"admin", "api", "app", "accounts", "static", "healthz", "i18n", "mis-citas"}
+# Weekday → ranges of a new practice's default template, so its booking page works at once.
+STARTER_HOURS = {weekday: [(time(9), time(14)), (time(15), time(19))] for weekday in range(5)}
 
 
 def _free_slug(base: str) -> str:
@@ -49,14 +53,27 @@ def practice_create(
             )
             membership = Membership.objects.create(user=owner, practice=practice, role=Role.OWNER)
             if owner_is_bookable:
-                Professional.objects.create(
+                _starter_hours(practice)
+                professional = Professional.objects.create(
                     practice=practice, membership=membership, display_name=str(owner)
                 )
+                working_hours_apply_default(professional=professional)
     except IntegrityError as exc:  # a concurrent sign-up took the same slug
         raise ServiceError(
             _("That address is already taken. Try another one."), field="slug"
         ) from exc
     return practice
+
+
+def _starter_hours(practice: Practice) -> None:
+    if not WorkingHours.objects.filter(practice=practice, professional=None).exists():
+        WorkingHours.objects.bulk_create(
+            WorkingHours(
+                practice=practice, professional=None, weekday=day, start_time=start, end_time=end
+            )
+            for day, ranges in STARTER_HOURS.items()
+            for start, end in ranges
+        )
 
 
 def invitation_create(*, practice: Practice, email: str, role: str, by: User) -> Invitation:
@@ -120,9 +137,10 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
             user=user, practice=invitation.practice, defaults={"role": invitation.role}
         )
         if created and invitation.role == Role.PROFESSIONAL:
-            Professional.objects.create(
+            professional = Professional.objects.create(
                 practice=invitation.practice, membership=membership, display_name=str(user)
             )
+            working_hours_apply_default(professional=professional)
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at", "updated_at"])
     return membership
@@ -149,10 +167,12 @@ def membership_change_role(*, membership: Membership, role: str, by: Membership)
         membership.role = role
         membership.save(update_fields=["role", "updated_at"])
         if role == Role.PROFESSIONAL:
-            Professional.objects.get_or_create(
+            professional, created = Professional.objects.get_or_create(
                 membership=membership,
                 defaults={"practice": membership.practice, "display_name": str(membership.user)},
             )
+            if created:
+                working_hours_apply_default(professional=professional)
     return membership
 
 

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 from django import forms
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -139,32 +140,90 @@ class TimeOffForm(forms.Form):
         return cleaned
 
 
-COUNTRY_CHOICES = [("ES", _("Spain"))]
+# The countries a practice can import public holidays from (all have a `holidays` calendar).
+COUNTRY_CHOICES = [
+    ("ES", _("Spain")),
+    ("PT", _("Portugal")),
+    ("FR", _("France")),
+    ("IT", _("Italy")),
+    ("DE", _("Germany")),
+    ("GB", _("United Kingdom")),
+    ("IE", _("Ireland")),
+    ("US", _("United States")),
+    ("MX", _("Mexico")),
+    ("AR", _("Argentina")),
+    ("CO", _("Colombia")),
+    ("CL", _("Chile")),
+    ("PE", _("Peru")),
+    ("EC", _("Ecuador")),
+    ("UY", _("Uruguay")),
+]
+DEFAULT_COUNTRY = "ES"
 
 
-def subdivision_choices(country: str = "ES") -> list[tuple[str, str]]:
+def subdivision_choices(country: str) -> list[tuple[str, str]]:
+    """The regions of a country's holiday calendar, by name (the longest alias, else the code)."""
     calendar = holidays.country_holidays(country)
     aliases = calendar.get_subdivision_aliases()
-    named = [(code, names[0]) for code, names in aliases.items() if names]
-    return [("", _("National holidays only")), *sorted(named, key=lambda item: item[1])]
+    named = [(code, max(aliases.get(code) or [code], key=len)) for code in calendar.subdivisions]
+    return sorted(named, key=lambda item: item[1])
 
 
 class HolidayImportForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
-    country = forms.ChoiceField(label=_("Country"), choices=COUNTRY_CHOICES, initial="ES")
-    subdivision = forms.ChoiceField(
-        label=_("Region (comunidad autónoma)"), required=False, choices=subdivision_choices
+    country = forms.ChoiceField(
+        label=_("Country"),
+        choices=COUNTRY_CHOICES,
+        initial=DEFAULT_COUNTRY,
+        # Without JavaScript the region list follows the country after a submit.
+        widget=forms.Select(
+            attrs={
+                "hx-get": reverse_lazy("scheduling:holidays"),
+                "hx-target": "#subdivision-field",
+                "hx-swap": "outerHTML",
+            }
+        ),
+    )
+    subdivision = forms.CharField(
+        label=_("Region"),
+        required=False,
+        max_length=8,
+        widget=forms.Select,
+        help_text=_("Leave it on “National holidays only” to skip regional holidays."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, country: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["year"].initial = timezone.localdate().year
+        chosen = country or (self.data.get("country") if self.is_bound else None)
+        if chosen not in dict(COUNTRY_CHOICES):
+            chosen = DEFAULT_COUNTRY
+        if not self.is_bound:
+            self.initial["country"] = chosen
+        self.fields["subdivision"].widget.choices = [
+            ("", _("National holidays only")),
+            *subdivision_choices(chosen),
+        ]
 
     def clean(self):
         cleaned = super().clean()
-        country, subdivision = cleaned.get("country"), cleaned.get("subdivision")
-        if country and subdivision and subdivision not in dict(subdivision_choices(country)):
-            self.add_error("subdivision", _("That region does not belong to the country."))
+        country = cleaned.get("country")
+        subdivision = cleaned.get("subdivision", "").strip().upper()
+        if not country or not subdivision:
+            return cleaned
+        codes = [code for code, _name in subdivision_choices(country)]
+        if not codes:
+            self.add_error(
+                "subdivision",
+                _("This country has no regional holidays: choose “National holidays only”."),
+            )
+        elif subdivision not in codes:
+            self.add_error(
+                "subdivision",
+                _("That region does not belong to the country. Valid codes: %(codes)s.")
+                % {"codes": ", ".join(sorted(codes))},
+            )
+        cleaned["subdivision"] = subdivision
         return cleaned
 
 

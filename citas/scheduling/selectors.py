@@ -230,3 +230,17 @@ def working_hours_by_day(
     for row in rows.order_by("weekday", "start_time"):
         by_day[row.weekday].append(row)
     return by_day
+
+
+def time_off_between(
+    *, practice: Practice, start: datetime, end: datetime, professional_ids: Sequence[int]
+) -> list[TimeOff]:
+    """Absences that intersect [start, end): practice-wide ones and those of the given
+    professionals (of everyone when none is given).
+
+    One query, whatever the number of rows: the staff agenda feed runs it on every navigation.
+    """
+    rows = TimeOff.objects.filter(practice=practice, start__lt=end, end__gt=start)
+    if professional_ids:
+        rows = rows.filter(Q(professional=None) | Q(professional_id__in=professional_ids))
+    return list(rows.select_related("professional").order_by("start"))

@@ -124,8 +124,13 @@ def local_day_bounds(day: date, last_day: date, tz: ZoneInfo) -> tuple[datetime,
 
 
 def holiday_names(*, year: int, country: str, subdivision: str) -> dict[date, str]:
+    """Holiday names in Spanish where the calendar has them, else in the country's language."""
+    country_calendar = holidays.country_holidays(country)
+    language = (
+        "es" if "es" in country_calendar.supported_languages else country_calendar.default_language
+    )
     calendar = holidays.country_holidays(
-        country, subdiv=subdivision or None, years=year, language="es"
+        country, subdiv=subdivision or None, years=year, language=language
     )
     return dict(sorted(calendar.items()))
 

@@ -151,6 +151,10 @@ def time_off_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def holidays_import(request: HttpRequest) -> HttpResponse:
     membership = require_membership(request, manager=True)
+    if request.htmx and request.method == "GET":
+        # The country select asks for the regions of the country just chosen.
+        form = HolidayImportForm(country=request.GET.get("country"))
+        return render(request, "scheduling/holidays_import.html#subdivision", {"form": form})
     form = HolidayImportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -106,6 +106,27 @@ def test_an_overlapping_staff_booking_is_refused(clinic):
     assert Appointment.objects.count() == 1
 
 
+def test_staff_can_book_outside_the_working_hours_with_override_policy(clinic):
+    reception = clinic.api(clinic.member(Role.RECEPTION))
+    body = {
+        "professional": clinic.professional.pk,
+        "service": clinic.service.pk,
+        "client": clinic.client_record.pk,
+        "start": free_start(hour=20).isoformat(),
+    }
+
+    refused = reception.post(reverse("api:appointments"), body, format="json")
+    forced = reception.post(
+        reverse("api:appointments"), {**body, "override_policy": True}, format="json"
+    )
+
+    assert refused.status_code == 400
+    assert forced.status_code == 201, forced.json()
+    booked = Appointment.objects.get()
+    assert booked.start == free_start(hour=20)
+    assert booked.events.get().data["override"] is True
+
+
 def test_reading_one_appointment(clinic):
     row = appointment(clinic)
     response = clinic.api().get(reverse("api:appointment", args=[row.pk]))

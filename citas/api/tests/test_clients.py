@@ -50,3 +50,45 @@ def test_a_clients_history(clinic):
     )
     response = clinic.api().get(reverse("api:client_appointments", args=[clinic.client_record.pk]))
     assert [item["id"] for item in response.json()["results"]] == [row.pk]
+
+
+def merge(api, keep, duplicate):
+    return api.post(
+        reverse("api:client_merge", args=[keep.pk]), {"duplicate": duplicate.pk}, format="json"
+    )
+
+
+def test_merging_moves_the_duplicates_appointments_and_deletes_it(clinic):
+    keep = clinic.client_record
+    duplicate = ClientFactory(practice=clinic.practice, phone="612")
+    row = AppointmentFactory(
+        professional=clinic.professional,
+        service=clinic.service,
+        client=duplicate,
+        start=free_start(),
+    )
+
+    response = merge(clinic.api(), keep, duplicate)
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["id"] == keep.pk
+    row.refresh_from_db()
+    assert row.client == keep
+    assert not Client.objects.filter(pk=duplicate.pk).exists()
+
+
+def test_merging_a_client_of_another_practice_is_a_404(clinic, other_clinic):
+    outsider = other_clinic.client_record
+
+    response = merge(clinic.api(), clinic.client_record, outsider)
+
+    assert response.status_code == 404
+    assert Client.objects.filter(pk=outsider.pk).exists()
+
+
+def test_merging_a_client_with_itself_is_a_field_error(clinic):
+    response = merge(clinic.api(), clinic.client_record, clinic.client_record)
+
+    assert response.status_code == 400
+    assert "duplicate" in response.json()["error"]["fields"]
+    assert Client.objects.filter(pk=clinic.client_record.pk).exists()

@@ -4,18 +4,21 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from citas.booking import services
 from citas.booking.staff_forms import ClientForm
+from citas.core.errors import ServiceError
 
 from ..pagination import NameCursorPagination, StartCursorPagination
 from ..selectors import client_of, clients_for_api
 from ..serializers import (
     AppointmentSerializer,
     ClientInputSerializer,
+    ClientMergeSerializer,
     ClientSearchSerializer,
     ClientSerializer,
 )
 from .appointments import StaffView
-from .common import errors, page_of, parsed, practice_of
+from .common import errors, field_error, page_of, parsed, practice_of
 
 TAG = "clients"
 FIELDS = ("full_name", "email", "phone", "notes")
@@ -96,3 +99,24 @@ class ClientAppointments(StaffView):
         paginator = StartCursorPagination()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(AppointmentSerializer(page, many=True).data)
+
+
+class ClientMerge(StaffView):
+    @extend_schema(
+        operation_id="clients_merge",
+        tags=[TAG],
+        request=ClientMergeSerializer,
+        responses={200: ClientSerializer, **errors(400, 401, 403, 404, 413)},
+    )
+    def post(self, request, pk: int):
+        practice = practice_of(request)
+        keep = client_of(practice, pk)
+        data = parsed(ClientMergeSerializer, request.data)
+        duplicate = client_of(practice, data["duplicate"])
+        try:
+            keep = services.client_merge(
+                practice=practice, keep=keep, merge=duplicate, by=request.user
+            )
+        except ServiceError as error:
+            raise field_error("duplicate", error.message) from error
+        return Response(ClientSerializer(keep).data)

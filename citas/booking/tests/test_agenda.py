@@ -198,7 +198,7 @@ def test_the_feed_runs_a_fixed_number_of_queries(
         )
     member_client.get(FEED, WEEK)
 
-    with django_assert_max_num_queries(9):  # 7 for session, user, usersessions; 2 for the feed
+    with django_assert_max_num_queries(10):  # 7 for session, user, usersessions; 3 for the feed
         response = member_client.get(FEED, WEEK)
 
     assert len(response.json()) == count

@@ -144,3 +144,29 @@ def test_a_horizon_of_ten_years_is_refused():
     assert error.value.field == "horizon_days"
     policy.refresh_from_db()
     assert policy.horizon_days == 90
+
+
+def test_portuguese_holidays_include_lisbon_and_keep_their_portuguese_names():
+    practice = PracticeFactory(timezone="Europe/Lisbon")
+
+    created = services.time_off_import_holidays(
+        practice=practice, year=2026, country="PT", subdivision="11"
+    )
+
+    assert created == 14
+    lisbon = ZoneInfo("Europe/Lisbon")
+    saint_anthony = TimeOff.objects.get(start=datetime(2026, 6, 13, tzinfo=lisbon))
+    assert saint_anthony.end == datetime(2026, 6, 14, tzinfo=lisbon)
+    assert TimeOff.objects.get(start=datetime(2026, 1, 1, tzinfo=lisbon)).note == "Ano Novo"
+
+
+def test_mexican_holidays_are_imported_in_spanish_once():
+    practice = PracticeFactory(timezone="America/Mexico_City")
+
+    first = services.time_off_import_holidays(practice=practice, year=2026, country="MX")
+    second = services.time_off_import_holidays(practice=practice, year=2026, country="MX")
+
+    assert (first, second) == (7, 0)
+    mexico = ZoneInfo("America/Mexico_City")
+    independence = TimeOff.objects.get(start=datetime(2026, 9, 16, tzinfo=mexico))
+    assert independence.note == "Día de la Independencia"

@@ -189,6 +189,71 @@ def test_an_unknown_region_is_refused(owner_client):
     assert not TimeOff.objects.exists()
 
 
+def test_a_portuguese_region_is_imported_from_the_page(owner_client):
+    data = {"year": "2026", "country": "PT", "subdivision": "11"}
+
+    response = owner_client.post(reverse("scheduling:holidays"), data)
+
+    assert response.status_code == 302
+    assert TimeOff.objects.filter(reason="festivo", professional=None).count() == 14
+
+
+def test_mexican_national_holidays_are_imported_from_the_page(owner_client):
+    data = {"year": "2026", "country": "MX", "subdivision": ""}
+
+    owner_client.post(reverse("scheduling:holidays"), data)
+    owner_client.post(reverse("scheduling:holidays"), data)
+
+    assert TimeOff.objects.filter(reason="festivo").count() == 7
+
+
+def test_a_region_of_another_country_is_refused_with_the_valid_codes(owner_client):
+    # MD is Madrid: valid in Spain, not in Portugal.
+    data = {"year": "2026", "country": "PT", "subdivision": "MD"}
+
+    response = owner_client.post(reverse("scheduling:holidays"), data)
+
+    error = response.context["form"].errors["subdivision"][0]
+    assert "01" in error and "11" in error
+    assert not TimeOff.objects.exists()
+
+
+def test_a_region_for_a_country_without_regions_is_refused(owner_client):
+    data = {"year": "2026", "country": "MX", "subdivision": "CMX"}
+
+    response = owner_client.post(reverse("scheduling:holidays"), data)
+
+    assert "subdivision" in response.context["form"].errors
+    assert not TimeOff.objects.exists()
+
+
+def test_an_unknown_country_is_refused(owner_client):
+    data = {"year": "2026", "country": "ZZ", "subdivision": ""}
+
+    response = owner_client.post(reverse("scheduling:holidays"), data)
+
+    assert "country" in response.context["form"].errors
+    assert not TimeOff.objects.exists()
+
+
+def test_choosing_a_country_refreshes_the_region_select(owner_client):
+    response = owner_client.get(
+        reverse("scheduling:holidays"), {"country": "PT"}, headers={"HX-Request": "true"}
+    )
+
+    html = response.content.decode()
+    assert html.startswith('<div id="subdivision-field">')
+    assert '<option value="11">Lisboa</option>' in html
+    assert "Madrid" not in html
+
+
+def test_the_holiday_page_offers_the_regions_of_spain_by_default(owner_client):
+    response = owner_client.get(reverse("scheduling:holidays"))
+
+    assert b'<option value="MD">Madrid</option>' in response.content
+    assert b'value="PT"' in response.content
+
+
 def test_a_ten_year_horizon_is_refused(owner, owner_client):
     data = {
         "min_notice_minutes": "60",

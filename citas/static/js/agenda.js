@@ -32,6 +32,11 @@
     return div.innerHTML;
   }
 
+  // What can be dragged can also be stretched: resizing changes the appointment's end.
+  function resizable(event) {
+    return { ...event, durationEditable: Boolean(event.startEditable) };
+  }
+
   // A function source: the feed takes one "professional" parameter per ticked box.
   function fetchEvents(info, success, failure) {
     const params = new URLSearchParams({ start: info.startStr, end: info.endStr });
@@ -39,7 +44,7 @@
     if (document.querySelector("[data-agenda-cancelled]").checked) params.set("cancelled", "on");
     if (!chosenProfessionals().length) { success([]); return; }
     fetch(config.feedUrl + "?" + params, { credentials: "same-origin" })
-      .then((response) => response.json().then((data) => (response.ok ? success(data) : failure(data))))
+      .then((response) => response.json().then((data) => (response.ok ? success(data.map(resizable)) : failure(data))))
       .catch(failure);
   }
 
@@ -70,11 +75,13 @@
     }).then((response) => response.json().then((data) => ({ ok: response.ok, data })));
   }
 
-  // A refused move snaps back at once; a refusal by the booking rules alone offers an override.
+  // A refused move or resize snaps back at once; a refusal by the booking rules alone offers
+  // an override.
   function move(info) {
     const eventId = info.event.id;
     const body = { start: wallClock(info.event.start), override: false };
     if (info.newResource) body.professional = info.newResource.id;
+    if (info.resized) body.end = wallClock(info.event.end);
     postMove(eventId, body)
       .then(({ ok, data }) => {
         if (ok) {
@@ -135,7 +142,7 @@
     dayHeaderFormat: narrow ? { weekday: "short", day: "numeric" } : { weekday: "short", day: "numeric", month: "short" },
     nowIndicator: true,
     editable: true,
-    eventDurationEditable: false,
+    eventDurationEditable: true,
     allDaySlot: false,
     resources: chosenResources(),
     eventSources: [{ events: fetchEvents }],
@@ -145,6 +152,7 @@
       return { html: '<div class="ec-event-title">' + escapeHtml(info.event.title) + "</div>" + status };
     },
     eventDrop: move,
+    eventResize: (info) => move({ ...info, resized: true }),
     dateClick: (info) => openBooking(info.date, info.resource),
     eventClick: (info) => { window.location.href = config.detailUrl.replace("/0/", "/" + info.event.id + "/"); },
   });
