@@ -9,7 +9,7 @@ from citas.practices.models import Practice
 from .models import TimeOff
 from .selectors import time_off_between
 
-TIME_OFF_COLOR = "#adb5bd"
+TIME_OFF_COLOR = "rgba(108, 117, 125, 0.22)"  # Bootstrap grey, translucent: text stays readable
 
 
 def _wall_clock(moment: datetime, tz: ZoneInfo) -> str:
