@@ -169,6 +169,10 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# Reverse proxies in front of the app (Caddy in deploy/compose.yml: 1): rate limits then key on
+# the client address from X-Forwarded-For instead of the proxy's.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Gestor de Citas"
 USERSESSIONS_TRACK_ACTIVITY = True
@@ -229,6 +233,7 @@ SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 
 # REST API (citas.api): token or session auth, one error shape, throttled public booking.
 REST_FRAMEWORK = {
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "citas.api.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",

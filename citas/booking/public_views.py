@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from allauth.account.adapter import get_adapter as get_account_adapter
 from django.core.cache import cache
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -208,7 +209,8 @@ def booking_page(request: HttpRequest, practice_slug: str) -> HttpResponse:
 
 
 def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    # allauth's adapter honours TRUSTED_PROXY_COUNT (X-Forwarded-For behind a reverse proxy).
+    return get_account_adapter().get_client_ip(request)
 
 
 def _rate_limited(request: HttpRequest) -> bool:

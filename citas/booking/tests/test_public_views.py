@@ -360,3 +360,15 @@ def test_the_confirmation_page_belongs_to_its_practice(client, s):
     )
 
     assert response.status_code == 404
+
+
+def test_behind_a_trusted_proxy_the_rate_limit_counts_each_client_address(client, settings):
+    from django.test import RequestFactory
+
+    from citas.booking.public_views import _client_ip
+
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    request = RequestFactory().post("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert _client_ip(request) == "203.0.113.7"
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 0
+    assert _client_ip(request) == "10.0.0.2"
