@@ -3,6 +3,9 @@ import os
 import pytest
 from django.core.cache import cache
 
+from citas.core.factories import MembershipFactory, ProfessionalFactory
+from citas.practices.models import Role
+
 
 def pytest_configure(config):
     from django.conf import settings
@@ -38,6 +41,26 @@ def _fast_and_isolated(settings):
     cache.clear()  # rate-limit counters must not leak from one test to the next
     yield
     cache.clear()
+
+
+@pytest.fixture
+def owner(db):
+    return MembershipFactory(role=Role.OWNER)
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner.user)
+    return client
+
+
+@pytest.fixture
+def stranger_client(client, db):
+    """Logged in as the owner of another practice."""
+    other = MembershipFactory(role=Role.OWNER)
+    ProfessionalFactory(practice=other.practice)
+    client.force_login(other.user)
+    return client
 
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop in e2e tests

@@ -1,4 +1,4 @@
-"""Who may call what: a member of the practice (by token or session), a manager, a client."""
+"""Who may call what: a member of the practice (by token or session), or a manager."""
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
@@ -49,12 +49,3 @@ class IsPracticeManagerOnly(IsPracticeMember):
 
     def has_permission(self, request, view) -> bool:
         return super().has_permission(request, view) and membership_for(request).can_manage
-
-
-class IsClientAccount(permissions.BasePermission):
-    """A signed-in person acting for themselves: their own appointments only."""
-
-    message = _("Sign in with your own account.")
-
-    def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.is_authenticated)

@@ -6,25 +6,22 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from . import token_views
 from .views import appointments, clients, common, me, public, webhooks
 
-v1 = [
-    path("practices/<slug:slug>/", public.PracticeDetail.as_view(), name="practice"),
-    path("practices/<slug:slug>/services/", public.ServiceList.as_view(), name="services"),
+practice = [
+    path("", public.PracticeDetail.as_view(), name="practice"),
+    path("services/", public.ServiceList.as_view(), name="services"),
+    path("professionals/", public.ProfessionalList.as_view(), name="professionals"),
+    path("availability/", public.Availability.as_view(), name="availability"),
+    path("bookings/", public.PublicBooking.as_view(), name="book"),
+]
+appointment = [
+    path("", appointments.AppointmentDetail.as_view(), name="appointment"),
     path(
-        "practices/<slug:slug>/professionals/",
-        public.ProfessionalList.as_view(),
-        name="professionals",
-    ),
-    path("practices/<slug:slug>/availability/", public.Availability.as_view(), name="availability"),
-    path("practices/<slug:slug>/bookings/", public.PublicBooking.as_view(), name="book"),
-    path("appointments/", appointments.AppointmentList.as_view(), name="appointments"),
-    path("appointments/<int:pk>/", appointments.AppointmentDetail.as_view(), name="appointment"),
-    path(
-        "appointments/<int:pk>/reschedule/",
+        "reschedule/",
         appointments.AppointmentReschedule.as_view(),
         name="appointment_reschedule",
     ),
     *(
-        path(f"appointments/<int:pk>/{action}/", view.as_view(), name=f"appointment_{action}")
+        path(f"{action}/", view.as_view(), name=f"appointment_{action}")
         for action, view in (
             ("cancel", appointments.AppointmentCancel),
             ("confirm", appointments.AppointmentConfirm),
@@ -33,37 +30,35 @@ v1 = [
             ("no-show", appointments.AppointmentNoShow),
         )
     ),
-    path("clients/", clients.ClientList.as_view(), name="clients"),
-    path("clients/<int:pk>/", clients.ClientDetail.as_view(), name="client"),
-    path("clients/<int:pk>/merge/", clients.ClientMerge.as_view(), name="client_merge"),
+]
+client = [
+    path("", clients.ClientDetail.as_view(), name="client"),
+    path("merge/", clients.ClientMerge.as_view(), name="client_merge"),
+    path("appointments/", clients.ClientAppointments.as_view(), name="client_appointments"),
+]
+webhook = [
+    path("", webhooks.WebhookDetail.as_view(), name="webhook"),
     path(
-        "clients/<int:pk>/appointments/",
-        clients.ClientAppointments.as_view(),
-        name="client_appointments",
-    ),
-    path("webhooks/", webhooks.WebhookList.as_view(), name="webhooks"),
-    path("webhooks/<int:pk>/", webhooks.WebhookDetail.as_view(), name="webhook"),
-    path(
-        "webhooks/<int:pk>/rotate-secret/",
+        "rotate-secret/",
         webhooks.WebhookRotateSecret.as_view(),
         name="webhook_rotate_secret",
     ),
-    path(
-        "webhooks/<int:pk>/deliveries/",
-        webhooks.WebhookDeliveries.as_view(),
-        name="webhook_deliveries",
-    ),
+    path("deliveries/", webhooks.WebhookDeliveries.as_view(), name="webhook_deliveries"),
+]
+my_appointment = [
+    path("cancel/", me.MyAppointmentCancel.as_view(), name="my_appointment_cancel"),
+    path("reschedule/", me.MyAppointmentReschedule.as_view(), name="my_appointment_reschedule"),
+]
+v1 = [
+    path("practices/<slug:slug>/", include(practice)),
+    path("appointments/", appointments.AppointmentList.as_view(), name="appointments"),
+    path("appointments/<int:pk>/", include(appointment)),
+    path("clients/", clients.ClientList.as_view(), name="clients"),
+    path("clients/<int:pk>/", include(client)),
+    path("webhooks/", webhooks.WebhookList.as_view(), name="webhooks"),
+    path("webhooks/<int:pk>/", include(webhook)),
     path("me/appointments/", me.MyAppointmentList.as_view(), name="my_appointments"),
-    path(
-        "me/appointments/<int:pk>/cancel/",
-        me.MyAppointmentCancel.as_view(),
-        name="my_appointment_cancel",
-    ),
-    path(
-        "me/appointments/<int:pk>/reschedule/",
-        me.MyAppointmentReschedule.as_view(),
-        name="my_appointment_reschedule",
-    ),
+    path("me/appointments/<int:pk>/", include(my_appointment)),
 ]
 
 app_name = "api"

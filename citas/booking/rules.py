@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from citas.catalog.models import Service
 from citas.core.errors import ServiceError
@@ -192,9 +193,12 @@ def check_client_window(appointment: Appointment, now: datetime) -> None:
     hours = policy_for(appointment.practice).cancellation_window_hours
     if now >= appointment.start - timedelta(hours=hours):
         raise ServiceError(
-            _(
+            ngettext(
+                "Online changes close %(hours)d hour before the appointment. "
+                "Please contact the practice.",
                 "Online changes close %(hours)d hours before the appointment. "
-                "Please contact the practice."
+                "Please contact the practice.",
+                hours,
             )
             % {"hours": hours}
         )

@@ -12,8 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from citas.core.errors import ServiceError, add_service_error
@@ -59,6 +59,7 @@ def agenda(request: HttpRequest) -> HttpResponse:
         "slotMinTime": first.strftime("%H:%M:%S"),
         "slotMaxTime": last.strftime("%H:%M:%S"),
         "resources": [{"id": p.pk, "title": p.display_name} for p in professionals],
+        "locale": get_language(),
         "text": {
             "moved": _("Appointment moved."),
             "bookAnyway": _("Book anyway?"),
@@ -68,6 +69,7 @@ def agenda(request: HttpRequest) -> HttpResponse:
             "week": _("Week"),
             "month": _("Month"),
             "team": _("Team"),
+            "close": _("Close"),
         },
     }
     return render(
@@ -118,8 +120,9 @@ def _event(appointment, tz) -> dict:
         "title": f"{start:%H:%M} {appointment.client.full_name} · {appointment.service.name}",
         "backgroundColor": appointment.service.color,
         "classNames": classes,
+        # What can be dragged can also be stretched: resizing changes the appointment's end.
         "startEditable": status in ACTIVE_STATUSES,
-        "durationEditable": False,
+        "durationEditable": status in ACTIVE_STATUSES,
         "extendedProps": {
             "status": status,
             "statusLabel": str(appointment.get_status_display()),
@@ -135,7 +138,7 @@ def appointment_move(request: HttpRequest, pk: int) -> JsonResponse:
     try:
         payload = json.loads(request.body or b"{}")
     except ValueError:
-        return JsonResponse({"error": _("The request could not be read.")}, status=400)
+        payload = None
     if not isinstance(payload, dict):
         return JsonResponse({"error": _("The request could not be read.")}, status=400)
     form = MoveForm(payload, practice=appointment.practice)

@@ -13,6 +13,7 @@ from citas.booking import services as booking_services
 from citas.booking.models import Appointment, Client
 from citas.catalog.models import Service
 from citas.practices.models import Membership, Practice, Professional, Role
+from citas.practices.services import STARTER_HOURS
 from citas.scheduling import services as scheduling_services
 from citas.scheduling.models import TimeOff, WorkingHours
 from citas.scheduling.selectors import policy_for
@@ -78,7 +79,6 @@ DEMO_SERVICES = [
     ("Sesión de fisioterapia", 45, Decimal("45.00"), 5, "#6f42c1"),
     ("Masaje deportivo", 30, Decimal("35.00"), 0, "#d63384"),
 ]
-DEMO_HOURS = [(time(9), time(14)), (time(15), time(19))]  # Monday to Friday
 
 
 def _load_scheduling(practice: Practice) -> None:
@@ -99,7 +99,7 @@ def _load_scheduling(practice: Practice) -> None:
         scheduling_services.working_hours_set(
             practice=practice,
             professional=None,
-            ranges=dict.fromkeys(range(5), DEMO_HOURS),
+            ranges=STARTER_HOURS,
         )
     for professional in professionals:
         scheduling_services.working_hours_apply_default(professional=professional)

@@ -1,6 +1,7 @@
 """Ways a message leaves the building. `Channel.send(notification, rendered)` either returns
 (the message was handed over) or raises ChannelError (`permanent=True`: retrying won't help)."""
 
+import abc
 import base64
 import contextlib
 import json
@@ -30,13 +31,14 @@ class ChannelError(Exception):
         self.response_code = response_code
 
 
-class Channel:
+class Channel(abc.ABC):
+    @abc.abstractmethod
     def send(self, notification, rendered) -> int | None:
         """Returns the receiver's response code where there is one (webhooks)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def close(self) -> None:
-        raise NotImplementedError
+        """Releases what the channel kept open for a batch (an SMTP session…)."""
 
 
 class EmailChannel(Channel):

@@ -17,7 +17,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from .channels import ChannelError, Channels
-from .models import Channel, Notification, NotificationKind, NotificationStatus
+from .models import (
+    Channel,
+    ClientContactPreference,
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+)
 from .rendering import RenderError, render_notification
 from .webhooks import webhook_record_outcome
 
@@ -80,8 +86,6 @@ def _finish(notification: Notification, worker_id: str, **changes) -> int:
 def _unsubscribed(notification: Notification) -> bool:
     if notification.kind != NotificationKind.REMINDER or notification.appointment_id is None:
         return False
-    from .models import ClientContactPreference
-
     return ClientContactPreference.objects.filter(
         client__appointments=notification.appointment_id,
         reminders_unsubscribed_at__isnull=False,

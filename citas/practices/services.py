@@ -9,8 +9,7 @@ from django.utils.translation import gettext as _
 from citas.accounts.models import User
 from citas.core.emails import send_template_email
 from citas.core.errors import ServiceError
-from citas.scheduling.models import WorkingHours
-from citas.scheduling.services import working_hours_apply_default
+from citas.scheduling.services import working_hours_apply_default, working_hours_set
 
 from .models import Invitation, Membership, Practice, Professional, Role
 
@@ -53,7 +52,7 @@ def practice_create(
             )
             membership = Membership.objects.create(user=owner, practice=practice, role=Role.OWNER)
             if owner_is_bookable:
-                _starter_hours(practice)
+                working_hours_set(practice=practice, professional=None, ranges=STARTER_HOURS)
                 professional = Professional.objects.create(
                     practice=practice, membership=membership, display_name=str(owner)
                 )
@@ -63,17 +62,6 @@ def practice_create(
             _("That address is already taken. Try another one."), field="slug"
         ) from exc
     return practice
-
-
-def _starter_hours(practice: Practice) -> None:
-    if not WorkingHours.objects.filter(practice=practice, professional=None).exists():
-        WorkingHours.objects.bulk_create(
-            WorkingHours(
-                practice=practice, professional=None, weekday=day, start_time=start, end_time=end
-            )
-            for day, ranges in STARTER_HOURS.items()
-            for start, end in ranges
-        )
 
 
 def invitation_create(*, practice: Practice, email: str, role: str, by: User) -> Invitation:

@@ -48,7 +48,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "member_count": Membership.objects.filter(practice=practice).count(),
             "invitations": open_invitations_for(request.user),
             "today": _todays_appointments(practice),
-            "booking_url": request.build_absolute_uri(f"/r/{practice.slug}/"),
+            "booking_url": request.build_absolute_uri(
+                reverse("public_booking:page", args=[practice.slug])
+            ),
         },
     )
 

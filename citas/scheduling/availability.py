@@ -101,6 +101,8 @@ class SlotRequest:
                 f"last_day ({self.last_day}) must not be before first_day ({self.first_day})"
             )
         _require_aware(self.now, "now")
+        _require_ordered(self.busy_micros, "busy_micros")
+        _require_ordered(self.time_off_micros, "time_off_micros")
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,6 +293,13 @@ def _local_instant(day: date, minute: int, tz: ZoneInfo) -> int:
 def _require_aware(value: datetime, name: str) -> None:
     if value.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware, got naive {value.isoformat()}")
+
+
+def _require_ordered(pairs: Iterable[tuple[int, int]], name: str) -> None:
+    """The check Interval makes, for ranges given as epoch microseconds."""
+    for start, end in pairs:
+        if end <= start:
+            raise ValueError(f"{name}: end ({end}) must be after start ({start})")
 
 
 def _micros(delta: timedelta) -> int:

@@ -14,6 +14,7 @@ from citas.practices.models import Practice, Professional
 
 from .availability import SlotRequest, WorkingRange, any_professional, free_slots
 from .models import BookingPolicy, TimeOff, WorkingHours
+from .services import local_day_bounds
 
 MAX_RANGE_DAYS = 366
 
@@ -38,8 +39,9 @@ class EpochMicroseconds(Func):
 
     def as_sqlite(self, compiler, connection, **extra_context):
         # Django stores "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC; the fraction is 6 digits or absent.
+        # strftime gets the whole seconds only: it rounds a fraction of .9995 or more up.
         template = (
-            "(CAST(strftime('%%%%s', %(expressions)s) AS INTEGER) * 1000000"
+            "(CAST(strftime('%%%%s', substr(%(expressions)s, 1, 19)) AS INTEGER) * 1000000"
             " + CAST(substr(%(expressions)s, 21, 6) || '' AS INTEGER))"
         )
         return self.as_sql(compiler, connection, template=template, **extra_context)
@@ -123,8 +125,7 @@ def availability_for(
     after = timedelta(minutes=service.buffer_after_minutes)
     # Every candidate start lies in [window_start, window_end); a slot near the edges can still
     # collide with what starts up to duration + buffer_after later or ends buffer_before earlier.
-    window_start = datetime.combine(first_day, time(), tzinfo=tz)
-    window_end = datetime.combine(last_day + timedelta(days=1), time(), tzinfo=tz)
+    window_start, window_end = local_day_bounds(first_day, last_day, tz)
     if working is None:
         ids = [p.pk for p in professionals]
         working = _working_hours(ids)

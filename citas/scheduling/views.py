@@ -193,9 +193,7 @@ def booking_policy_edit(request: HttpRequest) -> HttpResponse:
     form = BookingPolicyForm(request.POST or None, instance=policy)
     if request.method == "POST" and form.is_valid():
         try:
-            services.booking_policy_update(
-                policy=policy_for(membership.practice), **form.cleaned_data
-            )
+            services.booking_policy_update(policy=policy, **form.cleaned_data)
         except ServiceError as error:
             add_service_error(form, error)
         else:

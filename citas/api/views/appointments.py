@@ -22,16 +22,9 @@ from ..serializers import (
     ReasonSerializer,
     RescheduleSerializer,
 )
-from .common import errors, field_error, page_of, parsed, practice_of
+from .common import errors, of_practice, page_of, parsed, practice_of
 
 TAG = "appointments"
-
-
-def _of_practice(model, practice, pk: int, field: str, message: str):
-    row = model.objects.filter(practice=practice, pk=pk).first()
-    if row is None:
-        raise field_error(field, message)
-    return row
 
 
 class StaffView(APIView):
@@ -63,21 +56,21 @@ class AppointmentList(StaffView):
         data = parsed(AppointmentCreateSerializer, request.data)
         appointment = services.appointment_book(
             practice=practice,
-            professional=_of_practice(
+            professional=of_practice(
                 Professional,
                 practice,
                 data["professional"],
                 "professional",
                 _("Choose a professional of this practice."),
             ),
-            service=_of_practice(
+            service=of_practice(
                 Service,
                 practice,
                 data["service"],
                 "service",
                 _("Choose a service of this practice."),
             ),
-            client=_of_practice(
+            client=of_practice(
                 Client, practice, data["client"], "client", _("Choose a client of this practice.")
             ),
             start=data["start"],
@@ -113,7 +106,7 @@ class AppointmentReschedule(StaffView):
         data = parsed(RescheduleSerializer, request.data)
         professional = None
         if data.get("professional") is not None:
-            professional = _of_practice(
+            professional = of_practice(
                 Professional,
                 practice,
                 data["professional"],

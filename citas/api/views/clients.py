@@ -1,7 +1,7 @@
 """Staff endpoints for the clients of the token's (or session's) practice."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.response import Response
 
 from citas.booking import services
@@ -18,7 +18,7 @@ from ..serializers import (
     ClientSerializer,
 )
 from .appointments import StaffView
-from .common import errors, field_error, page_of, parsed, practice_of
+from .common import errors, field_error, form_error, page_of, parsed, practice_of
 
 TAG = "clients"
 FIELDS = ("full_name", "email", "phone", "notes")
@@ -29,9 +29,7 @@ def _save(*, practice, data: dict, instance=None):
     current = {name: getattr(instance, name) for name in FIELDS} if instance else {}
     form = ClientForm({**current, **data}, instance=instance, practice=practice)
     if not form.is_valid():
-        raise serializers.ValidationError(
-            {name: [str(m) for m in messages] for name, messages in form.errors.items()}
-        )
+        raise form_error(form)
     return form.save()
 
 

@@ -43,6 +43,21 @@ def field_error(field: str, message) -> serializers.ValidationError:
     return serializers.ValidationError({field: [message]})
 
 
+def of_practice(model, practice, pk: int, field: str, message):
+    """The practice's `model` row with this id, or a 400 on `field` (an input, not a URL)."""
+    row = model.objects.filter(practice=practice, pk=pk).first()
+    if row is None:
+        raise field_error(field, message)
+    return row
+
+
+def form_error(form) -> serializers.ValidationError:
+    """A Django form's errors, field by field, as the API's 400."""
+    return serializers.ValidationError(
+        {name: [str(m) for m in messages] for name, messages in form.errors.items()}
+    )
+
+
 @extend_schema(exclude=True)
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
 @authentication_classes([])

@@ -32,7 +32,7 @@ from ..serializers import (
     ServiceSerializer,
 )
 from ..services import practice_update
-from .common import errors, field_error, parsed
+from .common import errors, field_error, of_practice, parsed
 
 PUBLIC = "public"
 
@@ -171,14 +171,16 @@ class PublicBooking(PublicView):
     def post(self, request, slug: str):
         practice = get_object_or_404(Practice, slug=slug)
         data = parsed(PublicBookingSerializer, request.data)
-        service = Service.objects.filter(practice=practice, pk=data["service"]).first()
-        if service is None:
-            raise field_error("service", _("Choose a service of this practice."))
-        professional = Professional.objects.filter(
-            practice=practice, pk=data["professional"]
-        ).first()
-        if professional is None:
-            raise field_error("professional", _("Choose a professional of this practice."))
+        service = of_practice(
+            Service, practice, data["service"], "service", _("Choose a service of this practice.")
+        )
+        professional = of_practice(
+            Professional,
+            practice,
+            data["professional"],
+            "professional",
+            _("Choose a professional of this practice."),
+        )
         # One transaction: a refused booking leaves no new client record behind.
         with transaction.atomic():
             client = client_for_booking(

@@ -3,7 +3,7 @@
 from django.http import QueryDict
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,7 +18,7 @@ from ..serializers import (
     WebhookInputSerializer,
     WebhookSerializer,
 )
-from .common import errors, page_of, parsed, practice_of
+from .common import errors, form_error, page_of, parsed, practice_of
 
 TAG = "webhooks"
 
@@ -30,9 +30,7 @@ def _checked(url: str, events: list[str]) -> dict:
     data.setlist("events", events)
     form = WebhookEndpointForm(data)
     if not form.is_valid():
-        raise serializers.ValidationError(
-            {name: [str(m) for m in messages] for name, messages in form.errors.items()}
-        )
+        raise form_error(form)
     return form.cleaned_data
 
 

@@ -63,12 +63,6 @@ def booked(professional, service):
     )
 
 
-@pytest.fixture
-def member_client(client, member):
-    client.force_login(member.user)
-    return client
-
-
 def _move(client, appointment, **body):
     return client.post(
         reverse("booking_staff:appointment_move", args=[appointment.pk]),
@@ -85,6 +79,15 @@ def test_the_agenda_page_loads_the_calendar_for_a_receptionist(member_client, pr
     assert config["resources"] == [{"id": professional.pk, "title": "Luis Gil"}]
     assert (config["slotMinTime"], config["slotMaxTime"]) == ("09:00:00", "14:00:00")
     assert "event-calendar.min.js" in response.content.decode()
+
+
+def test_the_agenda_speaks_the_users_language(member_client):
+    config = member_client.get(
+        reverse("booking_staff:agenda"), headers={"accept-language": "en"}
+    ).context["agenda_config"]
+
+    assert config["locale"] == "en"
+    assert config["text"]["close"] == "Close"
 
 
 def test_the_agenda_spans_seven_to_nine_without_working_hours(member_client):
@@ -106,7 +109,7 @@ def test_the_feed_gives_events_in_the_practice_wall_clock_with_colour_and_title(
     assert event["title"] == "10:00 Ana López · Fisioterapia"
     assert event["backgroundColor"] == "#aa3355"
     assert event["resourceIds"] == [booked.professional_id]
-    assert event["startEditable"] is True
+    assert (event["startEditable"], event["durationEditable"]) == (True, True)
 
 
 def test_the_feed_reads_an_offset_as_an_absolute_instant(member_client, booked):
@@ -137,7 +140,7 @@ def test_the_feed_marks_pending_and_closed_states_and_hides_cancelled(
 
     assert "status-pending" in events[pending.pk]["classNames"]
     assert "status-muted" in events[done.pk]["classNames"]
-    assert events[done.pk]["startEditable"] is False
+    assert (events[done.pk]["startEditable"], events[done.pk]["durationEditable"]) == (False, False)
     assert cancelled.pk not in events
     assert cancelled.pk in {e["id"] for e in with_cancelled}
 

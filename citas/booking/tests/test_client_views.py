@@ -9,7 +9,7 @@ from django.urls import reverse
 from citas.booking.forms import format_start
 from citas.core.factories import AppointmentFactory, ClientFactory, UserFactory
 
-from .test_services import bookable_practice
+from .helpers import bookable_practice
 
 pytestmark = pytest.mark.django_db
 MADRID = ZoneInfo("Europe/Madrid")
@@ -21,11 +21,6 @@ THURSDAY_TEN = datetime(2026, 12, 3, 10, tzinfo=MADRID)
 def frozen_clock():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def s():
-    return bookable_practice()
 
 
 @pytest.fixture

@@ -18,8 +18,6 @@ from citas.booking.models import Appointment
 from citas.booking.services import SlotTaken, appointment_book, appointment_reschedule
 from citas.core.factories import AppointmentFactory
 
-from .test_services import bookable_practice
-
 pytestmark = [pytest.mark.booking_safety, pytest.mark.django_db(transaction=True)]
 MADRID = ZoneInfo("Europe/Madrid")
 NOW = datetime(2026, 11, 30, 8, tzinfo=MADRID)  # a Monday
@@ -82,11 +80,6 @@ def race(action) -> list:
 
 def taken(results) -> int:
     return sum(isinstance(r, SlotTaken) for r in results)
-
-
-@pytest.fixture
-def s():
-    return bookable_practice()
 
 
 def test_twenty_clients_booking_the_same_slot_get_one_appointment(s):

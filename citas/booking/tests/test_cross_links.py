@@ -17,8 +17,6 @@ from citas.core.factories import (
 )
 from citas.practices.models import Role
 
-from .test_services import bookable_practice
-
 pytestmark = pytest.mark.django_db
 MADRID = ZoneInfo("Europe/Madrid")
 NOW = datetime(2026, 11, 30, 8, tzinfo=MADRID)  # a Monday
@@ -29,11 +27,6 @@ THURSDAY_TEN = datetime(2026, 12, 3, 10, tzinfo=MADRID)
 def frozen_clock():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def s():
-    return bookable_practice()
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from citas.core.factories import (
 )
 from citas.notifications.models import ClientContactPreference
 
-from .test_services import bookable_practice
+from .helpers import bookable_practice
 
 pytestmark = pytest.mark.django_db
 MADRID = ZoneInfo("Europe/Madrid")
@@ -29,11 +29,6 @@ TUESDAY_TEN = datetime(2026, 12, 1, 10, tzinfo=MADRID)
 def frozen_clock():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def s():
-    return bookable_practice()
 
 
 def page_url(s, **params) -> str:

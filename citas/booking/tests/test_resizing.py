@@ -202,12 +202,6 @@ def _resize(client, appointment, end, **body):
     )
 
 
-@pytest.fixture
-def member_client(client, member):
-    client.force_login(member.user)
-    return client
-
-
 def test_stretching_an_event_in_the_agenda_changes_its_end(member_client, booked):
     response = _resize(member_client, booked, "2026-12-01T11:15:00")
 

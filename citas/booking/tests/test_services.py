@@ -1,5 +1,4 @@
-from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from unittest import mock
 from zoneinfo import ZoneInfo
 
@@ -21,7 +20,6 @@ from citas.booking.services import (
     client_for_booking,
     client_merge,
 )
-from citas.catalog.models import Service
 from citas.core.errors import ServiceError
 from citas.core.factories import (
     AppointmentFactory,
@@ -30,39 +28,14 @@ from citas.core.factories import (
     ServiceFactory,
     TimeOffFactory,
     UserFactory,
-    WorkingHoursFactory,
 )
-from citas.practices.models import Practice, Professional
-from citas.scheduling.selectors import policy_for
+
+from .helpers import Setup, bookable_practice
 
 pytestmark = pytest.mark.django_db
 MADRID = ZoneInfo("Europe/Madrid")
 NOW = datetime(2026, 11, 30, 8, tzinfo=MADRID)  # a Monday
 TUESDAY_TEN = datetime(2026, 12, 1, 10, tzinfo=MADRID)
-
-
-@dataclass
-class Setup:
-    practice: Practice
-    professional: Professional
-    service: Service
-    client: Client
-
-
-def bookable_practice(**policy) -> Setup:
-    """A professional working 9–14 on weekdays, a 30-minute service, a 15-minute grid."""
-    professional = ProfessionalFactory()
-    practice = professional.practice
-    for weekday in range(5):
-        WorkingHoursFactory(
-            professional=professional, weekday=weekday, start_time=time(9), end_time=time(14)
-        )
-    service = ServiceFactory(practice=practice, professionals=[professional])
-    rules = policy_for(practice)
-    for name, value in {"min_notice_minutes": 120, "slot_step_minutes": 15, **policy}.items():
-        setattr(rules, name, value)
-    rules.save()
-    return Setup(practice, professional, service, ClientFactory(practice=practice))
 
 
 @pytest.fixture(autouse=True)
@@ -76,11 +49,6 @@ def english():
     """The messages are checked against their English source strings, whatever the catalogue."""
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def s() -> Setup:
-    return bookable_practice()
 
 
 def book(s: Setup, start=TUESDAY_TEN, **kwargs) -> Appointment:

@@ -7,7 +7,13 @@ from django.urls import reverse
 from django.utils import translation
 
 from citas.booking import services
-from citas.booking.models import Appointment, AppointmentStatus, Client
+from citas.booking.models import (
+    Appointment,
+    AppointmentEvent,
+    AppointmentEventKind,
+    AppointmentStatus,
+    Client,
+)
 from citas.core.factories import (
     AppointmentFactory,
     ClientFactory,
@@ -52,12 +58,6 @@ def service(professional):
 @pytest.fixture
 def appointment(professional, service):
     return AppointmentFactory(professional=professional, service=service, start=TEN)
-
-
-@pytest.fixture
-def member_client(client, member):
-    client.force_login(member.user)
-    return client
 
 
 def _book(professional, service, start, **kwargs):
@@ -122,6 +122,15 @@ def test_the_list_shows_dates_in_spanish_in_the_practice_time_zone(member_client
     assert "martes, 1 de diciembre de 2026 · 10:00–10:30" in response.content.decode()
 
 
+def test_the_list_shows_dates_in_english_to_an_english_reader(member_client, appointment):
+    with translation.override("en"):
+        response = member_client.get(
+            reverse("booking_staff:appointment_list"), HTTP_ACCEPT_LANGUAGE="en"
+        )
+
+    assert "Tuesday, Dec. 1, 2026 · 10:00–10:30" in response.content.decode()
+
+
 @pytest.mark.parametrize("count", [3, 60])
 def test_the_list_runs_a_fixed_number_of_queries(
     member_client, professional, service, count, django_assert_max_num_queries
@@ -173,6 +182,26 @@ def test_the_detail_shows_the_history_with_who_did_what(
     assert kinds == ["created", "cancelled"]
     assert "Enfermo" in response.content.decode()
     assert response.context["is_active"] is False
+
+
+@pytest.mark.parametrize("changes", [1, 12])
+def test_the_detail_runs_a_fixed_number_of_queries_whatever_the_history(
+    member_client, appointment, changes, django_assert_max_num_queries
+):
+    for _ in range(changes):
+        AppointmentEvent.objects.create(
+            appointment=appointment,
+            kind=AppointmentEventKind.RESCHEDULED,
+            actor=UserFactory(),
+            data={"previous_start": TEN.isoformat()},
+        )
+    url = reverse("booking_staff:appointment_detail", args=[appointment.pk])
+    member_client.get(url)
+
+    with django_assert_max_num_queries(11):  # 7 for session, user and usersessions
+        response = member_client.get(url)
+
+    assert len(response.context["events"]) == changes
 
 
 def _act(client, appointment, action, **data):

@@ -1,4 +1,5 @@
 from django import forms, template
+from django.template.defaultfilters import floatformat
 from django.utils.html import format_html, format_html_join
 
 register = template.Library()
@@ -79,3 +80,14 @@ def field_errors(field):
         field.auto_id,
         format_html_join(" ", "{}", ((e,) for e in field.errors)),
     )
+
+
+CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
+
+
+@register.filter
+def money(service) -> str:
+    """A service's price in the active locale ("1 234,50 €" in Spanish)."""
+    amount = floatformat(service.price, "2g")
+    symbol = CURRENCY_SYMBOLS.get(service.currency, service.currency)
+    return f"{amount} {symbol}"

@@ -434,6 +434,8 @@ INVALID_INPUTS: list[tuple[Callable[[], object], str]] = [
     (lambda: WorkingRange(0, 600, 600), "must be before end_minute"),
     (lambda: WorkingRange(0, 601, 600), "must be before end_minute"),
     (lambda: is_free(request(), NAIVE), "start must be timezone-aware"),
+    (lambda: request(busy_micros=[(5, 5)]), "busy_micros: end .* must be after start"),
+    (lambda: request(time_off_micros=[(6, 5)]), "time_off_micros: end .* must be after start"),
 ]
 
 

@@ -13,7 +13,8 @@ from citas.core.factories import (
     WorkingHoursFactory,
 )
 from citas.scheduling.availability import SlotRequest, WorkingRange, free_slots
-from citas.scheduling.selectors import availability_for, offering_with_hours
+from citas.scheduling.models import TimeOff
+from citas.scheduling.selectors import EpochMicroseconds, availability_for, offering_with_hours
 
 pytestmark = pytest.mark.django_db
 MADRID = ZoneInfo("Europe/Madrid")
@@ -36,6 +37,23 @@ def service(professional):
     return ServiceFactory(
         practice=professional.practice, duration_minutes=60, professionals=[professional]
     )
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        datetime(2026, 12, 1, 9, 30, tzinfo=MADRID),  # SQLite stores no fraction at all
+        datetime(2026, 12, 1, 9, 30, 15, 250, tzinfo=MADRID),
+        datetime(2026, 12, 1, 9, 30, 15, 999999, tzinfo=MADRID),  # SQLite's strftime rounds up
+        datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    ],
+)
+def test_epoch_microseconds_reads_timestamps_as_exact_integers(start):
+    TimeOffFactory(start=start, end=start + timedelta(hours=1), all_day=False)
+
+    micros = TimeOff.objects.values_list(EpochMicroseconds("start"), flat=True).get()
+
+    assert micros == (start - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
 
 
 def slots(professional, service, first_day=TUESDAY, last_day=TUESDAY):

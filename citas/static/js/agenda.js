@@ -1,4 +1,5 @@
-/* Staff agenda: @event-calendar with a JSON feed, drag to move, click to book. */
+/* Staff agenda: @event-calendar with a JSON feed (appointments and time off), drag to move,
+   click to book. */
 (function () {
   "use strict";
   const el = document.getElementById("agenda");
@@ -32,9 +33,13 @@
     return div.innerHTML;
   }
 
-  // What can be dragged can also be stretched: resizing changes the appointment's end.
-  function resizable(event) {
-    return { ...event, durationEditable: Boolean(event.startEditable) };
+  // Time off comes from the feed as background events: show its reason only.
+  function timeOffContent(event) {
+    const title = document.createElement("div");
+    title.className = "agenda-time-off small px-1";
+    title.style.overflowWrap = "anywhere";
+    title.textContent = event.title;
+    return { domNodes: [title] };
   }
 
   // A function source: the feed takes one "professional" parameter per ticked box.
@@ -44,7 +49,7 @@
     if (document.querySelector("[data-agenda-cancelled]").checked) params.set("cancelled", "on");
     if (!chosenProfessionals().length) { success([]); return; }
     fetch(config.feedUrl + "?" + params, { credentials: "same-origin" })
-      .then((response) => response.json().then((data) => (response.ok ? success(data.map(resizable)) : failure(data))))
+      .then((response) => response.json().then((data) => (response.ok ? success(data) : failure(data))))
       .catch(failure);
   }
 
@@ -61,7 +66,7 @@
     close.type = "button";
     close.className = "btn-close";
     close.setAttribute("data-bs-dismiss", "alert");
-    close.setAttribute("aria-label", "×");
+    close.setAttribute("aria-label", text.close);
     div.appendChild(close);
     alertBox.appendChild(div);
   }
@@ -129,7 +134,7 @@
       today: text.today, timeGridDay: text.day, timeGridWeek: text.week, dayGridMonth: text.month,
       resourceTimeGridDay: text.team + " · " + text.day, resourceTimeGridWeek: text.team + " · " + text.week,
     },
-    locale: "es",
+    locale: config.locale,
     firstDay: 1,
     height: "auto",
     slotMinTime: config.slotMinTime,
@@ -148,13 +153,17 @@
     eventSources: [{ events: fetchEvents }],
     eventContent: (info) => {
       const props = info.event.extendedProps;
+      if (props.timeOff) return timeOffContent(info.event);
       const status = props.status === "confirmed" ? "" : '<span class="agenda-status">' + escapeHtml(props.statusLabel) + "</span>";
       return { html: '<div class="ec-event-title">' + escapeHtml(info.event.title) + "</div>" + status };
     },
     eventDrop: move,
     eventResize: (info) => move({ ...info, resized: true }),
     dateClick: (info) => openBooking(info.date, info.resource),
-    eventClick: (info) => { window.location.href = config.detailUrl.replace("/0/", "/" + info.event.id + "/"); },
+    eventClick: (info) => {
+      if (info.event.extendedProps.timeOff) return;
+      window.location.href = config.detailUrl.replace("/0/", "/" + info.event.id + "/");
+    },
   });
 
   document.querySelectorAll("[data-agenda-professional], [data-agenda-cancelled]").forEach((box) => {
