@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "citas.scheduling",
     "citas.booking",
     "citas.notifications",
+    "citas.calendars",
     # Not "rest_framework": its Spanish catalogue would override Django's own wording across
     # the site ("Este campo es requerido."); the API renders JSON only and needs no templates.
     "drf_spectacular",
@@ -193,6 +194,12 @@ NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)
 NOTIFICATIONS_RETRY_BASE_MINUTES = env.int("NOTIFICATIONS_RETRY_BASE_MINUTES", default=1)
 # Webhook endpoints must be public HTTPS URLs; allow http://localhost only for development.
 WEBHOOKS_ALLOW_INSECURE_URLS = env.bool("WEBHOOKS_ALLOW_INSECURE_URLS", default=DEBUG)
+
+# External calendars (citas/calendars): one deadline for the whole fetch, a size limit, and
+# how often each calendar is read again.
+EXTERNAL_CALENDAR_TIMEOUT = env.float("EXTERNAL_CALENDAR_TIMEOUT", default=10.0)
+EXTERNAL_CALENDAR_MAX_BYTES = env.int("EXTERNAL_CALENDAR_MAX_BYTES", default=10 * 1024 * 1024)
+EXTERNAL_CALENDAR_SYNC_MINUTES = env.int("EXTERNAL_CALENDAR_SYNC_MINUTES", default=10)
 SMS_BACKEND = env("SMS_BACKEND", default="citas.notifications.channels.ConsoleSmsBackend")
 TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")

@@ -26,6 +26,7 @@ urlpatterns = [
     path("cita/<str:token>/", include(manage_patterns)),
     path("app/", include("citas.practices.urls")),
     path("app/servicios/", include("citas.catalog.urls")),
+    path("app/calendarios/", include("citas.calendars.urls")),
     path("app/agenda/", include("citas.scheduling.urls")),
     path("app/", include("citas.booking.staff_urls")),
     path("r/<slug:practice_slug>/", include("citas.scheduling.public_urls")),

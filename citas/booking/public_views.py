@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from citas.calendars.tasks import refresh_stale
 from citas.catalog.models import Service
 from citas.core.errors import ServiceError, add_service_error
 from citas.notifications.services import contact_preference_set_sms_consent
@@ -79,6 +80,7 @@ def month_calendar(*, practice, service, professionals, month: date, now: dateti
     horizon = today + timedelta(days=_horizon_days(practice))
     month = min(max(month.replace(day=1), today.replace(day=1)), horizon.replace(day=1))
     last_day = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    refresh_stale(professional_ids=[professional.pk for professional in professionals])
     result = availability_for(
         practice=practice,
         service=service,

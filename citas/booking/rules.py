@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from citas.calendars.models import ExternalBusy
 from citas.catalog.models import Service
 from citas.core.errors import ServiceError
 from citas.practices.models import Professional
@@ -140,6 +141,13 @@ def check_free_slot(
             practice=practice,
             start__lt=window_end,
             end__gt=window_start,
+        ).values_list("start", "end")
+    ]
+    # The professional's own calendar (synced busy periods) blocks time like an absence.
+    time_off += [
+        Interval(begin, end)
+        for begin, end in ExternalBusy.objects.filter(
+            professional=professional, start__lt=window_end, end__gt=window_start
         ).values_list("start", "end")
     ]
     busy = [

@@ -16,6 +16,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from citas.calendars.agenda import external_busy_events
 from citas.core.errors import ServiceError, add_service_error
 from citas.practices.selectors import require_membership
 from citas.scheduling.calendar_events import time_off_events
@@ -96,6 +97,13 @@ def agenda_feed(request: HttpRequest) -> JsonResponse:
     )
     events = [_event(a, form.tz) for a in rows]
     events += time_off_events(
+        practice=practice,
+        start=form.cleaned_data["start"],
+        end=form.cleaned_data["end"],
+        professional_ids=professional_ids,
+        tz=form.tz,
+    )
+    events += external_busy_events(
         practice=practice,
         start=form.cleaned_data["start"],
         end=form.cleaned_data["end"],

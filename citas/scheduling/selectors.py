@@ -8,6 +8,7 @@ from django.db.models import BigIntegerField, Func, IntegerField, Q, Value
 from django.utils.translation import gettext as _
 
 from citas.booking.models import Appointment
+from citas.calendars.models import ExternalBusy
 from citas.catalog.models import Service
 from citas.core.errors import ServiceError
 from citas.practices.models import Practice, Professional
@@ -163,10 +164,24 @@ def availability_for(
             EpochMicroseconds("blocked_end"),
         )
     )
+    # The professionals' own calendars block time like an absence of theirs.
+    external_rows = (
+        ExternalBusy.objects.filter(
+            professional_id__in=ids, start__lt=window_end + duration, end__gt=window_start
+        )
+        .order_by()
+        .values_list(
+            Value(_TIME_OFF, output_field=IntegerField()),
+            "professional_id",
+            EpochMicroseconds("start"),
+            EpochMicroseconds("end"),
+        )
+    )
     practice_off: list[tuple[int, int]] = []
     time_off: dict[int, list[tuple[int, int]]] = defaultdict(list)
     busy: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for kind, professional_id, start, end in time_off_rows.union(busy_rows, all=True):
+    rows = time_off_rows.union(busy_rows, external_rows, all=True)
+    for kind, professional_id, start, end in rows:
         if kind == _BUSY:
             busy[professional_id].append((start, end))
         elif professional_id is None:

@@ -7,6 +7,7 @@ import time_machine
 from django.urls import reverse
 
 from citas.booking.models import Appointment, AppointmentStatus, Client
+from citas.calendars.models import ExternalBusy, ExternalCalendar
 from citas.core.factories import (
     AppointmentFactory,
     ClientFactory,
@@ -201,10 +202,24 @@ def test_the_feed_runs_a_fixed_number_of_queries(
         )
     member_client.get(FEED, WEEK)
 
-    with django_assert_max_num_queries(10):  # 7 for session, user, usersessions; 3 for the feed
+    calendar = ExternalCalendar.objects.create(
+        practice=professional.practice, professional=professional, name="P", url="https://x.test/"
+    )
+    for i in range(count):
+        start = TUESDAY_TEN + timedelta(days=i % 5, hours=3, minutes=5 * (i // 5))
+        ExternalBusy.objects.create(
+            calendar=calendar,
+            professional=professional,
+            start=start,
+            end=start + timedelta(minutes=5),
+        )
+    member_client.get(FEED, WEEK)
+
+    # 7 for session, user, usersessions; 4 for the feed (appointments, time off, busy times)
+    with django_assert_max_num_queries(11):
         response = member_client.get(FEED, WEEK)
 
-    assert len(response.json()) == count
+    assert len(response.json()) == 2 * count
 
 
 def test_dragging_to_a_free_slot_moves_the_appointment(member_client, booked):

@@ -130,9 +130,9 @@ def test_the_feed_runs_a_fixed_number_of_queries_whatever_the_time_off(
     params = {**WEEK, "professional": [luis.pk]}
     member_client.get(FEED, params)
 
-    # 7 for session, user and usersessions; membership, ticked professionals, appointments and
-    # time off for the feed.
-    with django_assert_max_num_queries(11):
+    # 7 for session, user and usersessions; membership, ticked professionals, appointments,
+    # time off and external busy times for the feed.
+    with django_assert_max_num_queries(12):
         response = member_client.get(FEED, params)
 
     assert len(_time_off(response.json())) == count

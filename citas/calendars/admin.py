@@ -1,0 +1,13 @@
+from django.contrib import admin
+
+from .models import ExternalCalendar
+
+
+@admin.register(ExternalCalendar)
+class ExternalCalendarAdmin(admin.ModelAdmin):
+    # The address is a secret of the professional's: not listed, not searchable.
+    list_display = ["name", "professional", "practice", "synced_at", "problem", "busy_count"]
+    list_filter = ["problem"]
+    search_fields = ["name", "professional__display_name", "practice__name"]
+    exclude = ["url", "etag", "last_modified"]
+    readonly_fields = ["checked_at", "synced_at", "problem", "busy_count"]

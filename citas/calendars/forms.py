@@ -1,0 +1,40 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from citas.practices.models import Professional
+
+
+class ExternalCalendarForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=80, initial=_("Personal"))
+    url = forms.CharField(
+        label=_("Secret iCalendar address"),
+        max_length=2000,
+        help_text=_(
+            "In Google Calendar: Settings → your calendar → “Secret address in iCal format”. "
+            "In Outlook: Settings → Calendar → Shared calendars → Publish a calendar (ICS). "
+            "In iCloud: share the calendar as public and copy its address."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    share_titles = forms.BooleanField(
+        label=_("Show event titles to the practice"),
+        required=False,
+        help_text=_("Otherwise the agenda shows them as “Busy”. Clients never see them."),
+    )
+    professional = forms.ModelChoiceField(
+        label=_("Professional"), queryset=Professional.objects.none()
+    )
+
+    def __init__(self, *args, professionals, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Managers choose among the practice's professionals; a professional only has
+        # themself. A tampered id of another practice is "not one of the choices".
+        self.fields["professional"].queryset = professionals
+        if professionals.count() == 1:
+            self.fields["professional"].initial = professionals.first()
+            self.fields["professional"].widget = forms.HiddenInput()
+
+
+class ExternalCalendarEditForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=80)
+    share_titles = forms.BooleanField(label=_("Show event titles to the practice"), required=False)

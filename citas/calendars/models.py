@@ -1,0 +1,91 @@
+from urllib.parse import urlsplit
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from citas.core.models import BaseModel
+from citas.practices.models import Practice, Professional
+
+
+class SyncProblem(models.TextChoices):
+    """What went wrong at the last sync, as a class: never the raw network error, which could
+    tell a curious user about the machine's network."""
+
+    ADDRESS = "address", _("The address is not a public calendar address.")
+    NETWORK = "network", _("The calendar server could not be reached.")
+    TIMEOUT = "timeout", _("The calendar server took too long to answer.")
+    TOO_LARGE = "too_large", _("The calendar is too large.")
+    HTTP = "http", _("The calendar server refused the request.")
+    FORMAT = "format", _("The address does not return a calendar (iCalendar) file.")
+
+
+class ExternalCalendar(BaseModel):
+    """A calendar of the professional's own (Google, Outlook, iCloud…), read by its secret
+    iCalendar address: its events block bookable time and are never shown to clients."""
+
+    practice = models.ForeignKey(
+        Practice, on_delete=models.CASCADE, related_name="external_calendars"
+    )
+    professional = models.ForeignKey(
+        Professional, on_delete=models.CASCADE, related_name="external_calendars"
+    )
+    name = models.CharField(_("name"), max_length=80)
+    url = models.TextField(_("iCalendar address"))
+    share_titles = models.BooleanField(
+        _("show event titles to the practice"),
+        default=False,
+        help_text=_("Otherwise the agenda shows them as “Busy”. Clients never see them."),
+    )
+    etag = models.CharField(max_length=200, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    checked_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    synced_at = models.DateTimeField(_("last successful sync"), null=True, blank=True)
+    problem = models.CharField(_("problem"), max_length=16, choices=SyncProblem.choices, blank=True)
+    busy_count = models.PositiveIntegerField(_("busy periods"), default=0)
+
+    class Meta:
+        verbose_name = _("external calendar")
+        verbose_name_plural = _("external calendars")
+        ordering = ["professional_id", "name", "pk"]
+        indexes = [
+            # calendars_due: the calendars not checked for the longest time.
+            models.Index(fields=["checked_at"], name="external_calendar_checked"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def host(self) -> str:
+        """Enough of the address to recognise it; the rest is the professional's secret."""
+        return urlsplit(self.url).hostname or ""
+
+
+class ExternalBusy(models.Model):
+    """One busy period of an external calendar within the booking horizon, in UTC."""
+
+    calendar = models.ForeignKey(ExternalCalendar, on_delete=models.CASCADE, related_name="busy")
+    professional = models.ForeignKey(
+        Professional, on_delete=models.CASCADE, related_name="external_busy"
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    title = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("external busy period")
+        verbose_name_plural = _("external busy periods")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")), name="external_busy_start_before_end"
+            ),
+        ]
+        indexes = [
+            # availability_for, check_free_slot and the agenda: a professional's busy periods
+            # overlapping a window.
+            models.Index(fields=["professional", "start"], name="external_busy_prof_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M}"

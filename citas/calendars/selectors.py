@@ -1,0 +1,64 @@
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
+
+from citas.practices.models import Membership
+from citas.practices.selectors import require_membership
+
+from .models import ExternalBusy, ExternalCalendar
+
+
+def sync_interval() -> timedelta:
+    return timedelta(minutes=settings.EXTERNAL_CALENDAR_SYNC_MINUTES)
+
+
+def calendars_for(membership: Membership) -> QuerySet[ExternalCalendar]:
+    """Managers see every professional's calendars; a professional only their own."""
+    rows = ExternalCalendar.objects.filter(practice=membership.practice).select_related(
+        "professional"
+    )
+    if not membership.can_manage:
+        rows = rows.filter(professional__membership=membership)
+    return rows.order_by("professional__display_name", "name", "pk")
+
+
+def calendar_for_member(request: HttpRequest, pk: int) -> ExternalCalendar:
+    """One calendar the member may manage, or 404 (another practice's, or a colleague's)."""
+    membership = require_membership(request)
+    calendar = calendars_for(membership).select_related("practice").filter(pk=pk).first()
+    if calendar is None:
+        raise Http404
+    return calendar
+
+
+def calendars_due(*, now: datetime) -> QuerySet[ExternalCalendar]:
+    """Calendars never checked or checked longer ago than the sync interval, oldest first."""
+    return (
+        ExternalCalendar.objects.filter(
+            Q(checked_at__isnull=True) | Q(checked_at__lte=now - sync_interval())
+        )
+        .select_related("practice")
+        .order_by("checked_at")
+    )
+
+
+def stale_calendar_ids(*, professional_ids: Sequence[int], now: datetime) -> list[int]:
+    return list(
+        calendars_due(now=now)
+        .filter(professional_id__in=professional_ids)
+        .values_list("pk", flat=True)
+    )
+
+
+def practice_busy_between(
+    *, practice, professional_ids: Sequence[int], start: datetime, end: datetime
+) -> QuerySet[ExternalBusy]:
+    """The busy periods the practice's agenda shows: of the given professionals (of everyone
+    when none is given)."""
+    rows = ExternalBusy.objects.filter(calendar__practice=practice, start__lt=end, end__gt=start)
+    if professional_ids:
+        rows = rows.filter(professional_id__in=professional_ids)
+    return rows.select_related("calendar").order_by("start")

@@ -1,0 +1,176 @@
+from datetime import UTC, datetime
+
+import pytest
+from django.urls import reverse
+from huey.contrib.djhuey import HUEY
+
+from citas.calendars.models import ExternalBusy, ExternalCalendar
+from citas.core.factories import MembershipFactory, ProfessionalFactory
+from citas.practices.models import Role
+
+from .ics_samples import GOOGLE, as_bytes
+
+LIST = reverse("calendars:list")
+
+
+def calendar_of(professional, **fields):
+    return ExternalCalendar.objects.create(
+        practice=professional.practice,
+        professional=professional,
+        name="Personal",
+        url="https://calendar.example.com/secret-abc.ics",
+        **fields,
+    )
+
+
+def busy(calendar, start, end, title="Cole"):
+    return ExternalBusy.objects.create(
+        calendar=calendar, professional=calendar.professional, start=start, end=end, title=title
+    )
+
+
+@pytest.fixture
+def professional_member(s):
+    member = MembershipFactory(practice=s.practice, role=Role.PROFESSIONAL)
+    s.professional.membership = member
+    s.professional.save()
+    return member
+
+
+def test_a_professional_connects_a_calendar_and_sees_it_read(
+    client, s, professional_member, server, frozen
+):
+    server.serve("/cal.ics", as_bytes(GOOGLE))
+    client.force_login(professional_member.user)
+
+    response = client.post(
+        LIST,
+        {"name": "Mi Google", "url": f"{server.base}/cal.ics", "professional": s.professional.pk},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    calendar = ExternalCalendar.objects.get()
+    assert (calendar.professional, calendar.busy_count) == (s.professional, 5)
+    page = response.content.decode()
+    assert "Mi Google" in page and "127.0.0.1/…" in page
+    assert "/cal.ics" not in page  # the secret part of the address is never shown again
+
+
+def test_webcal_addresses_are_accepted_and_bad_ones_explained(client, s, professional_member):
+    client.force_login(professional_member.user)
+    response = client.post(
+        LIST, {"name": "X", "url": "ftp://nope", "professional": s.professional.pk}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["url"]
+    assert not ExternalCalendar.objects.exists()
+
+
+def test_a_local_address_is_refused_in_production(client, s, professional_member, settings):
+    settings.WEBHOOKS_ALLOW_INSECURE_URLS = False
+    client.force_login(professional_member.user)
+    for url in ("webcal://localhost/cal.ics", "https://10.1.2.3/cal.ics", "http://example.com/a"):
+        response = client.post(LIST, {"name": "X", "url": url, "professional": s.professional.pk})
+        assert response.context["form"].errors["url"], url
+    assert not ExternalCalendar.objects.exists()
+
+
+def test_a_professional_cannot_connect_a_calendar_for_a_colleague(client, s, professional_member):
+    colleague = ProfessionalFactory(practice=s.practice)
+    client.force_login(professional_member.user)
+    response = client.post(
+        LIST,
+        {"name": "X", "url": "https://calendar.example.com/a.ics", "professional": colleague.pk},
+    )
+    assert response.context["form"].errors["professional"]
+    assert not ExternalCalendar.objects.exists()
+
+
+@pytest.mark.parametrize("route", ["calendars:edit", "calendars:sync", "calendars:remove"])
+def test_another_practice_gets_404_and_nothing_changes(client, s, route):
+    calendar = calendar_of(s.professional)
+    stranger = MembershipFactory(role=Role.OWNER)
+    ProfessionalFactory(practice=stranger.practice, membership=stranger)
+    client.force_login(stranger.user)
+
+    assert client.get(reverse(route, args=[calendar.pk])).status_code in (404, 405)
+    assert client.post(reverse(route, args=[calendar.pk]), {"name": "Hacked"}).status_code == 404
+    calendar.refresh_from_db()
+    assert calendar.name == "Personal"
+    assert client.get(LIST).context["calendars"].count() == 0
+
+
+def test_a_colleague_professional_gets_404_but_a_manager_may_manage(client, s):
+    calendar = calendar_of(s.professional)
+    colleague = MembershipFactory(practice=s.practice, role=Role.PROFESSIONAL)
+    ProfessionalFactory(practice=s.practice, membership=colleague)
+    client.force_login(colleague.user)
+    assert client.post(reverse("calendars:remove", args=[calendar.pk])).status_code == 404
+
+    owner = MembershipFactory(practice=s.practice, role=Role.OWNER)
+    client.force_login(owner.user)
+    assert client.post(reverse("calendars:remove", args=[calendar.pk])).status_code == 302
+    assert not ExternalCalendar.objects.exists()
+
+
+def test_reception_without_a_professional_record_has_no_calendars_page(client, s):
+    reception = MembershipFactory(practice=s.practice, role=Role.RECEPTION)
+    client.force_login(reception.user)
+    assert client.get(LIST).status_code == 404
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, s):
+    calendar = calendar_of(s.professional)
+    for url in (LIST, reverse("calendars:edit", args=[calendar.pk])):
+        assert client.get(url).status_code == 302
+
+
+def test_the_agenda_shows_busy_without_titles_unless_shared(client, s, frozen):
+    hidden = calendar_of(s.professional)
+    busy(hidden, datetime(2027, 3, 22, 9, tzinfo=UTC), datetime(2027, 3, 22, 10, tzinfo=UTC))
+    shared = calendar_of(s.professional, share_titles=True)
+    shared.url += "?2"
+    shared.save()
+    busy(shared, datetime(2027, 3, 23, 9, tzinfo=UTC), datetime(2027, 3, 23, 10, tzinfo=UTC))
+    other = ProfessionalFactory()  # another practice's calendar never shows
+    busy(
+        calendar_of(other),
+        datetime(2027, 3, 22, 11, tzinfo=UTC),
+        datetime(2027, 3, 22, 12, tzinfo=UTC),
+    )
+    reception = MembershipFactory(practice=s.practice, role=Role.RECEPTION)
+    client.force_login(reception.user)
+
+    events = client.get(
+        reverse("booking_staff:agenda_feed"),
+        {"start": "2027-03-22T00:00:00", "end": "2027-03-29T00:00:00"},
+    ).json()
+
+    external = [e for e in events if e.get("extendedProps", {}).get("externalBusy")]
+    assert [(e["start"], e["title"]) for e in external] == [
+        ("2027-03-22T10:00:00", "Ocupado"),
+        ("2027-03-23T10:00:00", "Cole"),
+    ]
+
+
+def test_the_public_page_refreshes_a_stale_calendar_before_showing_times(client, s, server, frozen):
+    server.serve("/cal.ics", as_bytes(GOOGLE))
+    ExternalCalendar.objects.create(
+        practice=s.practice, professional=s.professional, name="P", url=f"{server.base}/cal.ics"
+    )
+    page = reverse("public_booking:page", args=[s.practice.slug])
+    params = {"service": s.service.pk, "professional": s.professional.pk, "day": "2027-03-22"}
+    HUEY.immediate = True  # the worker's part runs in this process
+    try:
+        response = client.get(page, params)
+    finally:
+        HUEY.immediate = False
+
+    assert response.status_code == 200
+    times = [
+        slot.start.astimezone(frozen.tzinfo).strftime("%H:%M") for slot in response.context["slots"]
+    ]
+    assert "09:30" in times and "10:00" not in times
+    assert ExternalCalendar.objects.get().busy_count == 5
+    assert "Llevar" not in response.content.decode()  # titles never reach clients
