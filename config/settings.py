@@ -200,6 +200,8 @@ WEBHOOKS_ALLOW_INSECURE_URLS = env.bool("WEBHOOKS_ALLOW_INSECURE_URLS", default=
 EXTERNAL_CALENDAR_TIMEOUT = env.float("EXTERNAL_CALENDAR_TIMEOUT", default=10.0)
 EXTERNAL_CALENDAR_MAX_BYTES = env.int("EXTERNAL_CALENDAR_MAX_BYTES", default=10 * 1024 * 1024)
 EXTERNAL_CALENDAR_SYNC_MINUTES = env.int("EXTERNAL_CALENDAR_SYNC_MINUTES", default=10)
+# Fernet key(s) for the CalDAV app passwords; empty: derived from SECRET_KEY.
+CALENDAR_CREDENTIALS_KEY = env("CALENDAR_CREDENTIALS_KEY", default="")
 SMS_BACKEND = env("SMS_BACKEND", default="citas.notifications.channels.ConsoleSmsBackend")
 TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from citas.calendars.services import push_on_commit
 from citas.catalog.models import Service
 from citas.core.errors import ServiceError
 from citas.notifications.services import on_appointment_event
@@ -128,6 +129,7 @@ def _record(appointment, *, kind, by, by_client, previous_start=None, reason="",
         previous_start=previous_start,
         reason=reason,
     )
+    push_on_commit(appointment)
 
 
 # --- booking and rescheduling ----------------------------------------------------------------

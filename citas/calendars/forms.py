@@ -38,3 +38,32 @@ class ExternalCalendarForm(forms.Form):
 class ExternalCalendarEditForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=80)
     share_titles = forms.BooleanField(label=_("Show event titles to the practice"), required=False)
+
+
+class CalDAVAccountForm(forms.Form):
+    url = forms.CharField(
+        label=_("CalDAV server address"),
+        max_length=2000,
+        help_text=_(
+            "For example https://cloud.example.com/remote.php/dav/ (Nextcloud) or "
+            "https://caldav.icloud.com/ (iCloud)."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    username = forms.CharField(label=_("User name"), max_length=200)
+    password = forms.CharField(
+        label=_("App password"),
+        max_length=500,
+        help_text=_("Create an app password in your calendar service; never your main one."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    professional = forms.ModelChoiceField(
+        label=_("Professional"), queryset=Professional.objects.none()
+    )
+
+    def __init__(self, *args, professionals, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["professional"].queryset = professionals
+        if professionals.count() == 1:
+            self.fields["professional"].initial = professionals.first()
+            self.fields["professional"].widget = forms.HiddenInput()

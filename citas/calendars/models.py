@@ -20,6 +20,35 @@ class SyncProblem(models.TextChoices):
     FORMAT = "format", _("The address does not return a calendar (iCalendar) file.")
 
 
+class CalDAVAccount(BaseModel):
+    """A professional's CalDAV account (Nextcloud, iCloud, Fastmail, Radicale…): some of its
+    calendars block bookable time, and the professional's appointments are written into one."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="caldav_accounts")
+    professional = models.ForeignKey(
+        Professional, on_delete=models.CASCADE, related_name="caldav_accounts"
+    )
+    url = models.TextField(_("CalDAV address"))
+    username = models.CharField(_("user name"), max_length=200)
+    # The app password, encrypted with CALENDAR_CREDENTIALS_KEY (see citas/calendars/secrets.py).
+    secret = models.TextField()
+    calendars_found = models.JSONField(default=list, blank=True)
+    write_calendar_url = models.TextField(_("calendar for my appointments"), blank=True)
+    problem = models.CharField(_("problem"), max_length=16, choices=SyncProblem.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("CalDAV account")
+        verbose_name_plural = _("CalDAV accounts")
+        ordering = ["professional_id", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.username} @ {self.host}"
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or ""
+
+
 class ExternalCalendar(BaseModel):
     """A calendar of the professional's own (Google, Outlook, iCloud…), read by its secret
     iCalendar address: its events block bookable time and are never shown to clients."""
@@ -29,6 +58,10 @@ class ExternalCalendar(BaseModel):
     )
     professional = models.ForeignKey(
         Professional, on_delete=models.CASCADE, related_name="external_calendars"
+    )
+    # Set for a calendar read over CalDAV (url is then its collection); empty for an address.
+    account = models.ForeignKey(
+        CalDAVAccount, on_delete=models.CASCADE, null=True, blank=True, related_name="calendars"
     )
     name = models.CharField(_("name"), max_length=80)
     url = models.TextField(_("iCalendar address"))

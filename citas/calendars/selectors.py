@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest
 from citas.practices.models import Membership
 from citas.practices.selectors import require_membership
 
-from .models import ExternalBusy, ExternalCalendar
+from .models import CalDAVAccount, ExternalBusy, ExternalCalendar
 
 
 def sync_interval() -> timedelta:
@@ -62,3 +62,18 @@ def practice_busy_between(
     if professional_ids:
         rows = rows.filter(professional_id__in=professional_ids)
     return rows.select_related("calendar").order_by("start")
+
+
+def caldav_accounts_for(membership: Membership) -> QuerySet[CalDAVAccount]:
+    rows = CalDAVAccount.objects.filter(practice=membership.practice).select_related("professional")
+    if not membership.can_manage:
+        rows = rows.filter(professional__membership=membership)
+    return rows.prefetch_related("calendars").order_by("professional__display_name", "pk")
+
+
+def caldav_account_for_member(request: HttpRequest, pk: int) -> CalDAVAccount:
+    membership = require_membership(request)
+    account = caldav_accounts_for(membership).select_related("practice").filter(pk=pk).first()
+    if account is None:
+        raise Http404
+    return account

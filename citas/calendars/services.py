@@ -13,9 +13,11 @@ from citas.core.errors import ServiceError
 from citas.practices.models import Practice, Professional
 from citas.scheduling.selectors import policy_for
 
+from .caldav_sync import caldav_busy, discover, push_event
 from .expand import busy_periods
 from .fetch import FetchError, check_url, fetch_calendar, normalise_url
-from .models import ExternalBusy, ExternalCalendar
+from .models import CalDAVAccount, ExternalBusy, ExternalCalendar
+from .secrets import encrypt
 
 logger = logging.getLogger(__name__)
 
@@ -96,13 +98,17 @@ def external_calendar_sync(
     (a calendar that is down must not open its owner's busy time to bookings) and records
     the problem's class for the professional to see."""
     start, end = sync_window(calendar, now)
+    fetched = None
     try:
-        fetched = fetch(calendar.url, etag=calendar.etag, last_modified=calendar.last_modified)
-        periods = None
-        if fetched.body is not None:
-            periods = busy_periods(
-                fetched.body, tz=ZoneInfo(calendar.practice.timezone), start=start, end=end
-            )
+        if calendar.account_id:
+            periods = caldav_busy(calendar, start=start, end=end)
+        else:
+            fetched = fetch(calendar.url, etag=calendar.etag, last_modified=calendar.last_modified)
+            periods = None
+            if fetched.body is not None:
+                periods = busy_periods(
+                    fetched.body, tz=ZoneInfo(calendar.practice.timezone), start=start, end=end
+                )
     except FetchError as error:
         logger.warning(
             "external calendar %s of professional %s: %s (%s)",
@@ -130,11 +136,127 @@ def external_calendar_sync(
                 )
                 for period in periods
             )
-            fields.update(
-                etag=fetched.etag[:200],
-                last_modified=fetched.last_modified[:100],
-                busy_count=len(periods),
-            )
+            fields["busy_count"] = len(periods)
+            if fetched is not None:
+                fields.update(etag=fetched.etag[:200], last_modified=fetched.last_modified[:100])
         ExternalCalendar.objects.filter(pk=calendar.pk).update(**fields)
     count = len(periods) if periods is not None else calendar.busy_count
     return SyncOutcome(changed=periods is not None, busy_count=count)
+
+
+# --- CalDAV accounts -------------------------------------------------------------------------
+
+
+def caldav_account_connect(
+    *, practice: Practice, professional: Professional, url: str, username: str, password: str
+) -> CalDAVAccount:
+    """Check the credentials by listing the account's calendars, then keep them (the password
+    encrypted). Nothing is saved when the server cannot be reached or refuses them."""
+    if professional.practice_id != practice.pk:
+        raise ServiceError(_("Choose a professional of this practice."), field="professional")
+    url = _clean_url(url)
+    username = username.strip()
+    if not username or not password:
+        raise ServiceError(_("Enter the user name and the app password."), field="username")
+    account = CalDAVAccount(
+        practice=practice,
+        professional=professional,
+        url=url,
+        username=username[:200],
+        secret=encrypt(password),
+    )
+    try:
+        account.calendars_found = discover(account)
+    except FetchError as error:
+        raise ServiceError(
+            _("Could not connect: %(problem)s") % {"problem": error.problem.label}, field="url"
+        ) from error
+    account.save()
+    return account
+
+
+def caldav_account_remove(*, account: CalDAVAccount) -> None:
+    """Its calendars stop blocking time; events already written stay in the professional's
+    calendar (they are theirs now)."""
+    account.delete()
+
+
+def caldav_calendar_read_set(*, account: CalDAVAccount, url: str, read: bool) -> None:
+    """Whether the account's calendar at `url` (one it listed) blocks bookable time."""
+    found = {row["url"]: row["name"] for row in account.calendars_found}
+    if url not in found:
+        raise ServiceError(_("Choose one of the account's calendars."), field="url")
+    existing = account.calendars.filter(url=url)
+    if read and not existing.exists():
+        ExternalCalendar.objects.create(
+            practice=account.practice,
+            professional=account.professional,
+            account=account,
+            name=found[url][:80],
+            url=url,
+        )
+    elif not read:
+        existing.delete()
+
+
+def caldav_write_calendar_set(*, account: CalDAVAccount, url: str) -> None:
+    """The calendar the professional's appointments are written into ("" for none)."""
+    if url and url not in {row["url"] for row in account.calendars_found}:
+        raise ServiceError(_("Choose one of the account's calendars."), field="url")
+    account.write_calendar_url = url
+    account.save(update_fields=["write_calendar_url", "updated_at"])
+
+
+def push_on_commit(appointment) -> None:
+    """After the change commits, write the appointment into its professional's CalDAV
+    calendars (a Huey task with retries; nothing when no account writes)."""
+    if (
+        not CalDAVAccount.objects.filter(professional_id=appointment.professional_id)
+        .exclude(write_calendar_url="")
+        .exists()
+    ):
+        return
+
+    def _enqueue():
+        from .tasks import push_appointment_task
+
+        try:
+            push_appointment_task(appointment.pk)
+        except Exception:  # a queue outage must not break the change that was saved
+            logger.warning("could not enqueue the CalDAV push of %s", appointment.pk, exc_info=True)
+
+    transaction.on_commit(_enqueue)
+
+
+def appointment_push(*, appointment_id: int) -> list[str]:
+    """Bring the appointment's event in its professional's CalDAV calendars up to date. Raises
+    FetchError when a server fails (the task retries; every step is idempotent)."""
+    from citas.booking.models import ACTIVE_STATUSES, Appointment
+    from citas.notifications import ics
+    from citas.notifications.selectors import sequences_for
+
+    appointment = (
+        Appointment.objects.select_related(
+            "practice__notification_settings", "service", "client", "professional"
+        )
+        .filter(pk=appointment_id)
+        .first()
+    )
+    if appointment is None:
+        return []
+    data = None
+    if appointment.status in ACTIVE_STATUSES:
+        options = getattr(appointment.practice, "notification_settings", None)
+        hide_names = bool(options and options.hide_client_names_in_feed)
+        data = ics.event_data_for(
+            appointment,
+            sequence=sequences_for([appointment.pk]).get(appointment.pk, 0),
+            summary=appointment.service.name
+            if hide_names
+            else f"{appointment.client.full_name} · {appointment.service.name}",
+            description="",
+        )
+    accounts = CalDAVAccount.objects.filter(professional_id=appointment.professional_id).exclude(
+        write_calendar_url=""
+    )
+    return [push_event(account, appointment_id=appointment.pk, data=data) for account in accounts]

@@ -10,7 +10,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from .models import ExternalCalendar
 from .selectors import calendars_due, stale_calendar_ids
-from .services import external_calendar_sync
+from .services import appointment_push, external_calendar_sync
 
 logger = logging.getLogger(__name__)
 
@@ -52,3 +52,9 @@ def refresh_stale(*, professional_ids: Sequence[int], wait: float = MAX_WAIT_SEC
         ):
             return
         time.sleep(0.05)
+
+
+@db_task(retries=5, retry_delay=60)
+def push_appointment_task(appointment_id: int) -> None:
+    """Raises on a failure, so that Huey tries again (the push is idempotent)."""
+    appointment_push(appointment_id=appointment_id)

@@ -12,7 +12,7 @@ from citas.practices.models import Professional
 from citas.practices.selectors import require_membership
 
 from . import selectors, services
-from .forms import ExternalCalendarEditForm, ExternalCalendarForm
+from .forms import CalDAVAccountForm, ExternalCalendarEditForm, ExternalCalendarForm
 
 
 def _professionals_for(membership):
@@ -61,15 +61,93 @@ def calendar_list(request: HttpRequest) -> HttpResponse:
                     % {"name": calendar.name, "count": outcome.busy_count},
                 )
             return redirect("calendars:list")
+    return _render_list(request, membership, form=form)
+
+
+def _render_list(request, membership, *, form=None, caldav_form=None) -> HttpResponse:
+    professionals = _professionals_for(membership)
+    accounts = list(selectors.caldav_accounts_for(membership))
+    for account in accounts:
+        reading = {calendar.url for calendar in account.calendars.all()}
+        account.rows = [
+            {
+                **row,
+                "read": row["url"] in reading,
+                "write": row["url"] == account.write_calendar_url,
+            }
+            for row in account.calendars_found
+        ]
     return render(
         request,
         "calendars/list.html",
         {
-            "calendars": selectors.calendars_for(membership),
-            "form": form,
+            "calendars": selectors.calendars_for(membership).filter(account=None),
+            "accounts": accounts,
+            "form": form or ExternalCalendarForm(professionals=professionals),
+            "caldav_form": caldav_form or CalDAVAccountForm(professionals=professionals),
             "sync_minutes": selectors.sync_interval().seconds // 60,
         },
     )
+
+
+@login_required
+@require_POST
+def caldav_connect(request: HttpRequest) -> HttpResponse:
+    membership = require_membership(request)
+    professionals = _professionals_for(membership)
+    if not professionals.exists():
+        raise Http404
+    form = CalDAVAccountForm(request.POST, professionals=professionals)
+    if form.is_valid():
+        try:
+            account = services.caldav_account_connect(
+                practice=membership.practice, **form.cleaned_data
+            )
+        except ServiceError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("Connected to %(host)s. Choose which calendars block your time.")
+                % {"host": account.host},
+            )
+            return redirect("calendars:list")
+    return _render_list(request, membership, caldav_form=form)
+
+
+@login_required
+@require_POST
+def caldav_read(request: HttpRequest, pk: int) -> HttpResponse:
+    account = selectors.caldav_account_for_member(request, pk)
+    try:
+        services.caldav_calendar_read_set(
+            account=account, url=request.POST.get("url", ""), read=request.POST.get("read") == "1"
+        )
+    except ServiceError as error:
+        messages.error(request, error.message)
+    return redirect("calendars:list")
+
+
+@login_required
+@require_POST
+def caldav_write(request: HttpRequest, pk: int) -> HttpResponse:
+    account = selectors.caldav_account_for_member(request, pk)
+    try:
+        services.caldav_write_calendar_set(account=account, url=request.POST.get("url", ""))
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("From now on your appointments are written there."))
+    return redirect("calendars:list")
+
+
+@login_required
+@require_POST
+def caldav_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    account = selectors.caldav_account_for_member(request, pk)
+    services.caldav_account_remove(account=account)
+    messages.success(request, _("CalDAV account disconnected."))
+    return redirect("calendars:list")
 
 
 @login_required

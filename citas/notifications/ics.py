@@ -133,3 +133,12 @@ def event_data_for(appointment, *, sequence: int, summary: str = "", description
         sequence=sequence,
         cancelled=appointment.status == "cancelled",
     )
+
+
+def calendar_object_ics(data: EventData, *, now: datetime | None = None) -> bytes:
+    """One event as a calendar object resource (CalDAV PUT): no METHOD, same UID as the
+    emails' attachments."""
+    calendar = _calendar()
+    calendar.add_component(_event(data, stamp=now or timezone.now()))
+    _add_timezones(calendar, [data])
+    return calendar.to_ical()
