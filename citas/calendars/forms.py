@@ -4,7 +4,18 @@ from django.utils.translation import gettext_lazy as _
 from citas.practices.models import Professional
 
 
-class ExternalCalendarForm(forms.Form):
+class ProfessionalChoiceMixin:
+    """Managers choose among the practice's professionals; a professional only has themself
+    (the field is then hidden). A tampered id of another practice is "not one of the choices"."""
+
+    def set_professionals(self, professionals) -> None:
+        self.fields["professional"].queryset = professionals
+        if professionals.count() == 1:
+            self.fields["professional"].initial = professionals.first()
+            self.fields["professional"].widget = forms.HiddenInput()
+
+
+class ExternalCalendarForm(ProfessionalChoiceMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=80, initial=_("Personal"))
     url = forms.CharField(
         label=_("Secret iCalendar address"),
@@ -27,12 +38,7 @@ class ExternalCalendarForm(forms.Form):
 
     def __init__(self, *args, professionals, **kwargs):
         super().__init__(*args, **kwargs)
-        # Managers choose among the practice's professionals; a professional only has
-        # themself. A tampered id of another practice is "not one of the choices".
-        self.fields["professional"].queryset = professionals
-        if professionals.count() == 1:
-            self.fields["professional"].initial = professionals.first()
-            self.fields["professional"].widget = forms.HiddenInput()
+        self.set_professionals(professionals)
 
 
 class ExternalCalendarEditForm(forms.Form):
@@ -40,7 +46,7 @@ class ExternalCalendarEditForm(forms.Form):
     share_titles = forms.BooleanField(label=_("Show event titles to the practice"), required=False)
 
 
-class CalDAVAccountForm(forms.Form):
+class CalDAVAccountForm(ProfessionalChoiceMixin, forms.Form):
     url = forms.CharField(
         label=_("CalDAV server address"),
         max_length=2000,
@@ -63,7 +69,4 @@ class CalDAVAccountForm(forms.Form):
 
     def __init__(self, *args, professionals, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["professional"].queryset = professionals
-        if professionals.count() == 1:
-            self.fields["professional"].initial = professionals.first()
-            self.fields["professional"].widget = forms.HiddenInput()
+        self.set_professionals(professionals)

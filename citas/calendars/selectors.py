@@ -15,13 +15,16 @@ def sync_interval() -> timedelta:
     return timedelta(minutes=settings.EXTERNAL_CALENDAR_SYNC_MINUTES)
 
 
-def calendars_for(membership: Membership) -> QuerySet[ExternalCalendar]:
-    """Managers see every professional's calendars; a professional only their own."""
-    rows = ExternalCalendar.objects.filter(practice=membership.practice).select_related(
-        "professional"
-    )
+def _of_member(rows: QuerySet, membership: Membership) -> QuerySet:
+    """Managers see every professional's rows; a professional only their own."""
+    rows = rows.filter(practice=membership.practice).select_related("professional")
     if not membership.can_manage:
         rows = rows.filter(professional__membership=membership)
+    return rows
+
+
+def calendars_for(membership: Membership) -> QuerySet[ExternalCalendar]:
+    rows = _of_member(ExternalCalendar.objects.all(), membership)
     return rows.order_by("professional__display_name", "name", "pk")
 
 
