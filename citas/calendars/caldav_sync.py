@@ -103,12 +103,13 @@ def caldav_busy(calendar: ExternalCalendar, *, start: datetime, end: datetime) -
     return periods
 
 
-def push_event(account: CalDAVAccount, *, appointment_id: int, data: ics.EventData | None) -> str:
-    """Write the event into the account's chosen calendar (create or replace by UID), or
-    delete it when `data` is None (the appointment no longer blocks time). Idempotent: a
-    retry does the same again."""
+def push_event(
+    account: CalDAVAccount, *, calendar_url: str, appointment_id: int, data: ics.EventData | None
+) -> str:
+    """Write the event into the account's calendar at `calendar_url` (create or replace by UID),
+    or delete it from there when `data` is None. Idempotent: a retry does the same again."""
     try:
-        collection = client_for(account).calendar(url=account.write_calendar_url)
+        collection = client_for(account).calendar(url=calendar_url)
         if data is not None:
             collection.save_event(ics.calendar_object_ics(data).decode(), no_overwrite=False)
             return "saved"

@@ -122,3 +122,26 @@ class ExternalBusy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M}"
+
+
+class WrittenEvent(models.Model):
+    """An appointment's event written into an account's calendar: where to remove it from when
+    the appointment moves to another professional, is cancelled, or the calendar changes."""
+
+    account = models.ForeignKey(CalDAVAccount, on_delete=models.CASCADE, related_name="written")
+    appointment_id = models.BigIntegerField()
+    calendar_url = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "appointment_id"], name="written_event_once_per_account"
+            ),
+        ]
+        indexes = [
+            # appointment_push: where one appointment was written.
+            models.Index(fields=["appointment_id"], name="written_event_appointment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appointment_id} → {self.account_id}"

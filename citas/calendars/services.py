@@ -16,7 +16,7 @@ from citas.scheduling.selectors import policy_for
 from .caldav_sync import caldav_busy, discover, push_event
 from .expand import busy_periods
 from .fetch import FetchError, check_url, fetch_calendar, normalise_url
-from .models import CalDAVAccount, ExternalBusy, ExternalCalendar
+from .models import CalDAVAccount, ExternalBusy, ExternalCalendar, WrittenEvent
 from .secrets import encrypt
 
 logger = logging.getLogger(__name__)
@@ -256,7 +256,45 @@ def appointment_push(*, appointment_id: int) -> list[str]:
             else f"{appointment.client.full_name} · {appointment.service.name}",
             description="",
         )
-    accounts = CalDAVAccount.objects.filter(professional_id=appointment.professional_id).exclude(
-        write_calendar_url=""
-    )
-    return [push_event(account, appointment_id=appointment.pk, data=data) for account in accounts]
+    targets = {}
+    if data is not None:
+        targets = {
+            account.pk: account
+            for account in CalDAVAccount.objects.filter(
+                professional_id=appointment.professional_id
+            ).exclude(write_calendar_url="")
+        }
+    outcomes = []
+    # First remove the copies that no longer belong where they are (another professional's
+    # calendar after a move, a calendar no longer chosen, a cancelled appointment)…
+    for written in WrittenEvent.objects.filter(appointment_id=appointment.pk).select_related(
+        "account"
+    ):
+        target = targets.get(written.account_id)
+        if target is not None and target.write_calendar_url == written.calendar_url:
+            continue
+        outcomes.append(
+            push_event(
+                written.account,
+                calendar_url=written.calendar_url,
+                appointment_id=appointment.pk,
+                data=None,
+            )
+        )
+        written.delete()
+    # …then write it where it belongs now.
+    for account in targets.values():
+        outcomes.append(
+            push_event(
+                account,
+                calendar_url=account.write_calendar_url,
+                appointment_id=appointment.pk,
+                data=data,
+            )
+        )
+        WrittenEvent.objects.update_or_create(
+            account=account,
+            appointment_id=appointment.pk,
+            defaults={"calendar_url": account.write_calendar_url},
+        )
+    return outcomes

@@ -1,7 +1,7 @@
 """Two-way CalDAV against a real Radicale server on loopback."""
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
@@ -17,7 +17,7 @@ from citas.calendars.services import (
     external_calendar_sync,
 )
 from citas.core.errors import ServiceError
-from citas.core.factories import MembershipFactory
+from citas.core.factories import MembershipFactory, ProfessionalFactory, WorkingHoursFactory
 from citas.notifications.ics import event_uid
 from citas.practices.models import Role
 
@@ -159,7 +159,31 @@ def test_a_booked_appointment_appears_moves_and_disappears_in_the_calendar(
     appointment_cancel(appointment=appointment, by=None, by_client=True, reason="", now=frozen)
     assert appointment_push(appointment_id=appointment.pk) == ["deleted"]
     assert remote_events(radicale, url) == {}
-    assert appointment_push(appointment_id=appointment.pk) == ["absent"]  # a retry is harmless
+    assert appointment_push(appointment_id=appointment.pk) == []  # a retry is harmless
+
+
+def test_an_appointment_moved_to_a_colleague_leaves_the_first_calendar(
+    s, radicale, account, frozen
+):
+    url = calendar_url(account, "Trabajo")
+    caldav_write_calendar_set(account=account, url=url)
+    colleague = ProfessionalFactory(practice=s.practice)
+    WorkingHoursFactory(professional=colleague, weekday=1, start_time=time(9), end_time=time(14))
+    s.service.professionals.add(colleague)
+    appointment = book(s, datetime(2027, 3, 23, 10, tzinfo=MADRID), frozen)
+    appointment_push(appointment_id=appointment.pk)
+
+    appointment_reschedule(
+        appointment=appointment,
+        start=appointment.start,
+        professional=colleague,
+        by=None,
+        by_client=False,
+        now=frozen,
+    )
+
+    assert appointment_push(appointment_id=appointment.pk) == ["deleted"]
+    assert remote_events(radicale, url) == {}
 
 
 def test_the_apps_own_events_never_block_time_when_read_back(s, radicale, account, frozen):
