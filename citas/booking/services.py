@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from citas.catalog.models import Service
 from citas.core.errors import ServiceError
+from citas.core.timezones import as_utc
 from citas.notifications.services import on_appointment_event
 from citas.practices.models import Practice, Professional
 from citas.scheduling.selectors import policy_for
@@ -147,6 +148,7 @@ def appointment_book(
     now: datetime | None = None,
 ) -> Appointment:
     now = now or timezone.now()
+    start = as_utc(start)
     if by_client and override_policy:
         raise ServiceError(_("Only the practice can book outside the usual rules."))
     if client.practice_id != practice.pk:
@@ -220,6 +222,7 @@ def appointment_reschedule(
     """Move the appointment to `start` (and `professional`). It keeps its length unless the
     staff give a new `end` (resizing in the agenda)."""
     now = now or timezone.now()
+    start, end = as_utc(start), None if end is None else as_utc(end)
     if by_client and override_policy:
         raise ServiceError(_("Only the practice can book outside the usual rules."))
     if by_client and end is not None:
