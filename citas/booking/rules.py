@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 
 from citas.catalog.models import Service
 from citas.core.errors import ServiceError
-from citas.core.timezones import as_utc, local_midnight
+from citas.core.timezones import as_utc, local_midnight, outside_booking_window
 from citas.practices.models import Professional
 from citas.scheduling.availability import Interval, SlotRequest, WorkingRange, is_free
 from citas.scheduling.models import TimeOff, WorkingHours
@@ -66,6 +66,14 @@ def slot_for(service: Service, start: datetime, length: timedelta | None = None)
         raise ServiceError(
             _("That time is not available. Please choose one of the free slots."), field="start"
         ) from exc
+
+
+def check_booking_window(start: datetime, now: datetime) -> None:
+    """Even "book anyway" stays between one year ago and five years ahead (UTC days: no
+    conversion that could overflow near year 1 or 9999)."""
+    refusal = outside_booking_window(as_utc(start).date(), as_utc(start).date(), as_utc(now).date())
+    if refusal:
+        raise ServiceError(refusal, field="start")
 
 
 def check_length(*, start: datetime, end: datetime, tz: ZoneInfo) -> None:

@@ -33,6 +33,7 @@ from .models import (
 from .rules import (
     SlotTaken,
     check_bookable,
+    check_booking_window,
     check_client_window,
     check_free_slot,
     check_length,
@@ -149,6 +150,7 @@ def appointment_book(
 ) -> Appointment:
     now = now or timezone.now()
     start = as_utc(start)
+    check_booking_window(start, now)
     if by_client and override_policy:
         raise ServiceError(_("Only the practice can book outside the usual rules."))
     if client.practice_id != practice.pk:
@@ -223,6 +225,9 @@ def appointment_reschedule(
     staff give a new `end` (resizing in the agenda)."""
     now = now or timezone.now()
     start, end = as_utc(start), None if end is None else as_utc(end)
+    check_booking_window(start, now)
+    if end is not None:
+        check_booking_window(end, now)
     if by_client and override_policy:
         raise ServiceError(_("Only the practice can book outside the usual rules."))
     if by_client and end is not None:

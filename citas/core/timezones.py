@@ -7,8 +7,11 @@ arithmetic on instants therefore happens in UTC (`as_utc`); local time is only r
 shown to people, through the helpers below.
 """
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 
 def as_utc(instant: datetime) -> datetime:
@@ -41,3 +44,38 @@ def at_local_time(day: date, wall: time, tz: ZoneInfo) -> datetime:
     read with the offset before it, which moves it forward by the gap (02:00 → 03:00); a
     repeated one is its first occurrence (fold=0)."""
     return as_utc(datetime.combine(day, wall, tzinfo=tz))
+
+
+# The dates the app accepts. Anything that books or blocks time (appointments, availability,
+# time off) lies from one year ago to five years ahead; dates that only browse or filter
+# (agenda, lists) lie in the years 2000–2100. Both keep every date computation far from the
+# ends of Python's calendar (year 1 and 9999 overflow).
+WINDOW_PAST = timedelta(days=366)
+WINDOW_FUTURE = timedelta(days=5 * 366)
+BROWSE_YEARS = (2000, 2100)
+
+
+def booking_window(today: date) -> tuple[date, date]:
+    """The first and last local day that can be booked or blocked, seen from `today`."""
+    return today - WINDOW_PAST, today + WINDOW_FUTURE
+
+
+def outside_booking_window(first: date, last: date, today: date) -> str | None:
+    """The user-facing refusal when [first, last] leaves the booking window, else None."""
+    earliest, latest = booking_window(today)
+    if earliest <= first and last <= latest:
+        return None
+    return _("Choose dates between %(first)s and %(last)s.") % {
+        "first": date_format(earliest, "SHORT_DATE_FORMAT"),
+        "last": date_format(latest, "SHORT_DATE_FORMAT"),
+    }
+
+
+def outside_browse_years(day: date) -> str | None:
+    first, last = BROWSE_YEARS
+    if first <= day.year <= last:
+        return None
+    return _("Choose a date between the years %(first)d and %(last)d.") % {
+        "first": first,
+        "last": last,
+    }
