@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +22,7 @@ from citas.notifications.services import on_appointment_event
 from citas.practices.models import Practice, Professional
 from citas.scheduling.selectors import policy_for
 
+from .locking import guard_overlap, lock_professionals
 from .models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -30,8 +31,8 @@ from .models import (
     AppointmentStatus,
     Client,
 )
+from .rules import SlotTaken as SlotTaken  # the lost race, raised here for every caller
 from .rules import (
-    SlotTaken,
     check_bookable,
     check_booking_window,
     check_client_window,
@@ -100,17 +101,6 @@ def client_merge(*, practice: Practice, keep: Client, merge: Client, by) -> Clie
     return keep
 
 
-def _guard_overlap(save):
-    """Run `save`; the exclusion constraint's refusal becomes SlotTaken."""
-    try:
-        with transaction.atomic():
-            return save()
-    except IntegrityError as exc:
-        if "appointment_no_overlap" in str(exc):
-            raise SlotTaken() from exc
-        raise
-
-
 def _record(appointment, *, kind, by, by_client, previous_start=None, reason="", **data):
     if previous_start is not None:
         data["previous_start"] = previous_start.isoformat()
@@ -164,6 +154,7 @@ def appointment_book(
     slot = slot_for(service, start)
 
     def save() -> Appointment:
+        lock_professionals(professional)
         if override_policy:
             check_overlap(professional=professional, slot=slot, exclude_pk=None)
         else:
@@ -193,7 +184,7 @@ def appointment_book(
         _record(appointment, kind=AppointmentEventKind.CREATED, by=by, by_client=by_client, **extra)
         return appointment
 
-    return _guard_overlap(save)
+    return guard_overlap(save)
 
 
 def _locked(appointment: Appointment) -> Appointment:
@@ -240,6 +231,7 @@ def appointment_reschedule(
             check_client_window(current, now)
         target = professional or current.professional
         check_bookable(practice=current.practice, professional=target, service=current.service)
+        lock_professionals(target, current.professional)
         if end is not None:
             check_length(start=start, end=end, tz=ZoneInfo(current.practice.timezone))
         length = (end - start) if end is not None else current.end - current.start
@@ -290,7 +282,7 @@ def appointment_reschedule(
         )
         return current
 
-    return _guard_overlap(save)
+    return guard_overlap(save)
 
 
 # --- status changes --------------------------------------------------------------------------
