@@ -37,3 +37,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("favicon.ico", RedirectView.as_view(url="/static/img/favicon.svg", permanent=True)),
 ]
+
+handler400 = "citas.core.error_views.bad_request"
+handler403 = "citas.core.error_views.permission_denied"
+handler404 = "citas.core.error_views.page_not_found"
+handler500 = "citas.core.error_views.server_error"

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,6 +19,12 @@ class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = gettext_lazy("The request body is too large.")
     default_code = "too_large"
+
+
+class InvalidCursor(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = gettext_lazy("This cursor is not valid: start again from the first page.")
+    default_code = "invalid_cursor"
 
 
 def _messages(detail) -> list[str]:
@@ -48,6 +55,11 @@ def error_response(code: str, message, *, status_code: int, fields=None, headers
 
 
 def api_exception_handler(exc, context):
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The database does not answer (down, restarting, out of connections): say so in
+        # the API's shape and invite a retry instead of a bare 500.
+        message = _("The service is briefly unavailable. Please try again in a moment.")
+        return error_response("unavailable", message, status_code=503, headers={"Retry-After": "5"})
     if isinstance(exc, ServiceError):
         message = str(exc.message)
         fields = {exc.field: [message]} if exc.field else {}

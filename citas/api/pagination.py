@@ -1,8 +1,14 @@
+from datetime import datetime
+
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.pagination import CursorPagination
 
+from .exceptions import InvalidCursor
+
 MAX_PAGE_SIZE = 100
+MAX_POSITION_LENGTH = 200
 
 
 class StartCursorPagination(CursorPagination):
@@ -23,11 +29,28 @@ class StartCursorPagination(CursorPagination):
             )
         return int(raw)
 
+    def paginate_queryset(self, queryset, request, view=None):
+        self.position_field = queryset.model._meta.get_field(self.ordering[0].lstrip("-"))
+        return super().paginate_queryset(queryset, request, view)
+
     def decode_cursor(self, request):
+        """DRF's cursor, with its position checked against the ordering field: a tampered
+        value is a 400 `invalid_cursor`, never a database error."""
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except exceptions.NotFound:
-            raise exceptions.ValidationError({"cursor": [_("This cursor is not valid.")]}) from None
+            raise InvalidCursor from None
+        if cursor is not None and cursor.position is not None:
+            position = cursor.position
+            if len(position) > MAX_POSITION_LENGTH or "\x00" in position:
+                raise InvalidCursor
+            try:
+                value = self.position_field.to_python(position)
+            except (DjangoValidationError, ValueError, OverflowError):
+                raise InvalidCursor from None
+            if isinstance(value, datetime) and value.utcoffset() is None:
+                raise InvalidCursor
+        return cursor
 
 
 class NameCursorPagination(StartCursorPagination):

@@ -7,7 +7,7 @@ inside their transactions.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q
@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from citas.calendars.models import ExternalBusy
 from citas.catalog.models import Service
 from citas.core.errors import ServiceError
+from citas.core.timezones import as_utc, local_midnight, outside_booking_window
 from citas.practices.models import Professional
 from citas.scheduling.availability import Interval, SlotRequest, WorkingRange, is_free
 from citas.scheduling.models import TimeOff, WorkingHours
@@ -48,8 +49,13 @@ LENGTH_GRID_MINUTES = 5
 
 
 def slot_for(service: Service, start: datetime, length: timedelta | None = None) -> Slot:
-    """The appointment's range and its blocked range; `length` defaults to the service's."""
+    """The appointment's range and its blocked range; `length` defaults to the service's.
+
+    The one place every booking path (public page, staff forms and agenda, API) gets these
+    instants from: computed in UTC, so a 30-minute appointment lasts 30 minutes also across
+    a daylight-saving change."""
     try:
+        start = as_utc(start)
         end = start + (length or timedelta(minutes=service.duration_minutes))
         return Slot(
             start=start,
@@ -63,9 +69,18 @@ def slot_for(service: Service, start: datetime, length: timedelta | None = None)
         ) from exc
 
 
+def check_booking_window(start: datetime, now: datetime) -> None:
+    """Even "book anyway" stays between one year ago and five years ahead (UTC days: no
+    conversion that could overflow near year 1 or 9999)."""
+    refusal = outside_booking_window(as_utc(start).date(), as_utc(start).date(), as_utc(now).date())
+    if refusal:
+        raise ServiceError(refusal, field="start")
+
+
 def check_length(*, start: datetime, end: datetime, tz: ZoneInfo) -> None:
     """A length chosen by the staff (resizing in the agenda): 5 minutes to 12 hours, ending
     on a 5-minute mark of the practice's clock."""
+    start, end = as_utc(start), as_utc(end)
     if end - start < MIN_LENGTH:
         raise ServiceError(_("An appointment must last at least 5 minutes."), field="end")
     if end - start > MAX_LENGTH:
@@ -103,6 +118,7 @@ def check_free_slot(
 ) -> None:
     """Is `start` one of the engine's free slots (for `length`, by default the service's)?
     Loads one professional's one local day."""
+    start, now = as_utc(start), as_utc(now)
     policy = policy_for(practice)
     if start <= now:
         raise ServiceError(_("That time has already passed."), field="start")
@@ -125,8 +141,8 @@ def check_free_slot(
     before = timedelta(minutes=service.buffer_before_minutes)
     after = timedelta(minutes=service.buffer_after_minutes)
     pad = duration + before + after
-    window_start = datetime.combine(day, time(), tzinfo=tz) - pad
-    window_end = datetime.combine(day + timedelta(days=1), time(), tzinfo=tz) + pad
+    window_start = local_midnight(day, tz) - pad
+    window_end = local_midnight(day + timedelta(days=1), tz) + pad
 
     working = [
         WorkingRange(weekday, begin.hour * 60 + begin.minute, end.hour * 60 + end.minute)

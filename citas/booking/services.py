@@ -11,17 +11,19 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citas.calendars.services import push_on_commit
 from citas.catalog.models import Service
 from citas.core.errors import ServiceError
+from citas.core.timezones import as_utc
 from citas.notifications.services import on_appointment_event
 from citas.practices.models import Practice, Professional
 from citas.scheduling.selectors import policy_for
 
+from .locking import guard_overlap, lock_professionals
 from .models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -30,9 +32,10 @@ from .models import (
     AppointmentStatus,
     Client,
 )
+from .rules import SlotTaken as SlotTaken  # the lost race, raised here for every caller
 from .rules import (
-    SlotTaken,
     check_bookable,
+    check_booking_window,
     check_client_window,
     check_free_slot,
     check_length,
@@ -99,17 +102,6 @@ def client_merge(*, practice: Practice, keep: Client, merge: Client, by) -> Clie
     return keep
 
 
-def _guard_overlap(save):
-    """Run `save`; the exclusion constraint's refusal becomes SlotTaken."""
-    try:
-        with transaction.atomic():
-            return save()
-    except IntegrityError as exc:
-        if "appointment_no_overlap" in str(exc):
-            raise SlotTaken() from exc
-        raise
-
-
 def _record(appointment, *, kind, by, by_client, previous_start=None, reason="", **data):
     if previous_start is not None:
         data["previous_start"] = previous_start.isoformat()
@@ -149,6 +141,8 @@ def appointment_book(
     now: datetime | None = None,
 ) -> Appointment:
     now = now or timezone.now()
+    start = as_utc(start)
+    check_booking_window(start, now)
     if by_client and override_policy:
         raise ServiceError(_("Only the practice can book outside the usual rules."))
     if client.practice_id != practice.pk:
@@ -162,6 +156,7 @@ def appointment_book(
     slot = slot_for(service, start)
 
     def save() -> Appointment:
+        lock_professionals(professional)
         if override_policy:
             check_overlap(professional=professional, slot=slot, exclude_pk=None)
         else:
@@ -191,7 +186,7 @@ def appointment_book(
         _record(appointment, kind=AppointmentEventKind.CREATED, by=by, by_client=by_client, **extra)
         return appointment
 
-    return _guard_overlap(save)
+    return guard_overlap(save)
 
 
 def _locked(appointment: Appointment) -> Appointment:
@@ -222,6 +217,10 @@ def appointment_reschedule(
     """Move the appointment to `start` (and `professional`). It keeps its length unless the
     staff give a new `end` (resizing in the agenda)."""
     now = now or timezone.now()
+    start, end = as_utc(start), None if end is None else as_utc(end)
+    check_booking_window(start, now)
+    if end is not None:
+        check_booking_window(end, now)
     if by_client and override_policy:
         raise ServiceError(_("Only the practice can book outside the usual rules."))
     if by_client and end is not None:
@@ -234,6 +233,7 @@ def appointment_reschedule(
             check_client_window(current, now)
         target = professional or current.professional
         check_bookable(practice=current.practice, professional=target, service=current.service)
+        lock_professionals(target, current.professional)
         if end is not None:
             check_length(start=start, end=end, tz=ZoneInfo(current.practice.timezone))
         length = (end - start) if end is not None else current.end - current.start
@@ -284,7 +284,7 @@ def appointment_reschedule(
         )
         return current
 
-    return _guard_overlap(save)
+    return guard_overlap(save)
 
 
 # --- status changes --------------------------------------------------------------------------

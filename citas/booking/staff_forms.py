@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from citas.core.timezones import is_ambiguous, is_nonexistent
 from citas.practices.models import Practice
 
 from .models import AppointmentStatus, Client
@@ -21,7 +22,7 @@ MAX_FEED_DAYS = 62
 
 def parse_local_datetime(value: str, tz: ZoneInfo) -> datetime | None:
     """An ISO 8601 date-time; without an offset it is wall-clock time in `tz` (the calendar
-    widget sends and shows the practice's local time)."""
+    widget sends and shows the practice's local time), a repeated time its first occurrence."""
     try:
         parsed = datetime.fromisoformat(value.strip().replace(" ", "T").replace("Z", "+00:00"))
     except (AttributeError, ValueError):
@@ -30,9 +31,15 @@ def parse_local_datetime(value: str, tz: ZoneInfo) -> datetime | None:
 
 
 class LocalDateTimeField(forms.CharField):
-    """An ISO date-time interpreted in the practice's time zone."""
+    """An ISO date-time interpreted in the practice's time zone; a wall-clock time that the
+    clocks skip that night (spring change) is refused rather than guessed."""
 
-    default_error_messages = {"invalid": _("Enter a date and time such as 2026-12-01T10:00.")}
+    default_error_messages = {
+        "invalid": _("Enter a date and time such as 2026-12-01T10:00."),
+        "nonexistent": _(
+            "That time does not exist on this day: the clocks go forward. Choose a later time."
+        ),
+    }
 
     def __init__(self, *, tz: ZoneInfo | None = None, **kwargs):
         self.tz = tz
@@ -45,7 +52,40 @@ class LocalDateTimeField(forms.CharField):
         parsed = parse_local_datetime(value, self.tz)
         if parsed is None:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        if parsed.tzinfo is self.tz and is_nonexistent(parsed, self.tz):
+            raise forms.ValidationError(self.error_messages["nonexistent"], code="nonexistent")
         return parsed
+
+
+class RepeatedHourMixin:
+    """On the night the clocks go back, a wall-clock time such as 02:30 happens twice: when
+    `start` is such a time without an offset, the staff choose which one (`repeated_hour`)."""
+
+    FIRST, SECOND = "first", "second"
+
+    def _add_repeated_hour_field(self) -> None:
+        self.fields["repeated_hour"] = forms.ChoiceField(
+            label=_("This time happens twice tonight (the clocks go back)"),
+            choices=[
+                (self.FIRST, _("The first time (before the change)")),
+                (self.SECOND, _("The second time (after the change)")),
+            ],
+            required=False,
+            widget=forms.HiddenInput,
+        )
+
+    def _resolve_repeated_hour(self, data) -> None:
+        start = data.get("start")
+        if start is None or start.tzinfo is not self.tz or not is_ambiguous(start, self.tz):
+            return
+        choice = data.get("repeated_hour")
+        if choice not in (self.FIRST, self.SECOND):
+            self.fields["repeated_hour"].widget = forms.RadioSelect(
+                choices=self.fields["repeated_hour"].choices
+            )
+            self.add_error("repeated_hour", _("Choose which of the two times you mean."))
+            return
+        data["start"] = start.replace(fold=1 if choice == self.SECOND else 0)
 
 
 class PracticeFormMixin:
@@ -116,7 +156,7 @@ OVERRIDE_LABEL = _("Book outside the booking rules (hours, notice, horizon)")
 CONFIRM_LABEL = _("Yes, I know this slot is outside the rules")
 
 
-class StaffBookingForm(OverrideMixin, PracticeFormMixin, forms.Form):
+class StaffBookingForm(RepeatedHourMixin, OverrideMixin, PracticeFormMixin, forms.Form):
     service = forms.ModelChoiceField(label=_("Service"), queryset=None)
     professional = forms.ModelChoiceField(label=_("Professional"), queryset=None)
     start = LocalDateTimeField(
@@ -135,10 +175,12 @@ class StaffBookingForm(OverrideMixin, PracticeFormMixin, forms.Form):
     def __init__(self, *args, practice: Practice, **kwargs):
         super().__init__(*args, **kwargs)
         self._scope(practice)
+        self._add_repeated_hour_field()
         self.fields["client"].queryset = Client.objects.filter(practice=practice)
 
     def clean(self):
         data = super().clean()
+        self._resolve_repeated_hour(data)
         if not data.get("client"):
             if not data.get("full_name"):
                 self.add_error("full_name", _("Choose a client or enter the new client's name."))
@@ -147,7 +189,7 @@ class StaffBookingForm(OverrideMixin, PracticeFormMixin, forms.Form):
         return data
 
 
-class RescheduleForm(OverrideMixin, PracticeFormMixin, forms.Form):
+class RescheduleForm(RepeatedHourMixin, OverrideMixin, PracticeFormMixin, forms.Form):
     start = LocalDateTimeField(
         label=_("New date and time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
@@ -158,6 +200,12 @@ class RescheduleForm(OverrideMixin, PracticeFormMixin, forms.Form):
     def __init__(self, *args, practice: Practice, **kwargs):
         super().__init__(*args, **kwargs)
         self._scope(practice)
+        self._add_repeated_hour_field()
+
+    def clean(self):
+        data = super().clean()
+        self._resolve_repeated_hour(data)
+        return data
 
 
 class ReasonForm(forms.Form):

@@ -10,10 +10,12 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Max, Min, Q, QuerySet
 
 from citas.catalog.models import Service
+from citas.core.timezones import as_utc, local_midnight
 from citas.practices.models import Practice, Professional
 from citas.scheduling.models import WorkingHours
 
 from .models import Appointment, AppointmentStatus, Client
+from .rules import slot_for
 
 DEFAULT_DAY_START = time(7)
 DEFAULT_DAY_END = time(21)
@@ -62,14 +64,14 @@ def overlaps_an_active_appointment(
     """Whether moving `appointment` to `start` (and `end`; by default it keeps its length)
     would collide with another booking: the one refusal that overriding the booking policy
     cannot lift."""
-    service = appointment.service
-    end = end or start + (appointment.end - appointment.start)
-    blocked_start = start - timedelta(minutes=service.buffer_before_minutes)
-    blocked_end = end + timedelta(minutes=service.buffer_after_minutes)
+    length = None if end is None else as_utc(end) - as_utc(start)
+    slot = slot_for(appointment.service, start, length or appointment.end - appointment.start)
     return (
         Appointment.objects.active()
         .filter(
-            professional=professional, blocked_start__lt=blocked_end, blocked_end__gt=blocked_start
+            professional=professional,
+            blocked_start__lt=slot.blocked_end,
+            blocked_end__gt=slot.blocked_start,
         )
         .exclude(pk=appointment.pk)
         .exists()
@@ -94,10 +96,6 @@ class AppointmentFilters:
     search: str = ""
 
 
-def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(), tzinfo=tz)
-
-
 def appointment_list(
     *, practice: Practice, filters: AppointmentFilters, now: datetime
 ) -> QuerySet[Appointment]:
@@ -110,8 +108,8 @@ def appointment_list(
     today = now.astimezone(tz).date()
     if filters.tab == Tab.TODAY:
         rows = rows.filter(
-            start__gte=_local_midnight(today, tz),
-            start__lt=_local_midnight(today + timedelta(days=1), tz),
+            start__gte=local_midnight(today, tz),
+            start__lt=local_midnight(today + timedelta(days=1), tz),
         )
     elif filters.tab == Tab.UPCOMING:
         rows = rows.filter(start__gte=now)
@@ -124,9 +122,9 @@ def appointment_list(
     if filters.status:
         rows = rows.filter(status=filters.status)
     if filters.date_from:
-        rows = rows.filter(start__gte=_local_midnight(filters.date_from, tz))
+        rows = rows.filter(start__gte=local_midnight(filters.date_from, tz))
     if filters.date_to:
-        rows = rows.filter(start__lt=_local_midnight(filters.date_to + timedelta(days=1), tz))
+        rows = rows.filter(start__lt=local_midnight(filters.date_to + timedelta(days=1), tz))
     if filters.search:
         rows = rows.filter(_client_matches(filters.search, prefix="client__"))
     return rows.order_by("-start" if filters.tab == Tab.PAST else "start")

@@ -1,7 +1,6 @@
 """Staff pages: the agenda and the appointment list and detail (client records are in
 `staff_client_views.py`)."""
 
-import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from citas.calendars.agenda import external_busy_events
 from citas.core.errors import ServiceError, add_service_error
+from citas.core.jsonbody import JsonBodyError, read_json_body
 from citas.practices.selectors import require_membership
 from citas.scheduling.calendar_events import time_off_events
 
@@ -144,9 +144,13 @@ def _event(appointment, tz) -> dict:
 def appointment_move(request: HttpRequest, pk: int) -> JsonResponse:
     appointment = appointment_for_member(request, pk)
     try:
-        payload = json.loads(request.body or b"{}")
-    except ValueError:
-        payload = None
+        payload = read_json_body(request)
+    except JsonBodyError as error:
+        too_large = error.code == "too_large"
+        message = (
+            _("The request is too large.") if too_large else _("The request could not be read.")
+        )
+        return JsonResponse({"error": message}, status=413 if too_large else 400)
     if not isinstance(payload, dict):
         return JsonResponse({"error": _("The request could not be read.")}, status=400)
     form = MoveForm(payload, practice=appointment.practice)

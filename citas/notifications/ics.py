@@ -6,7 +6,7 @@ of adding a second one.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.utils import parseaddr
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event, Timezone, vCalAddress, vText
+
+from citas.core.timezones import is_ambiguous
 
 PRODID = "-//Gestor de Citas//citas//ES"
 
@@ -39,13 +41,22 @@ class EventData:
     cancelled: bool = False
 
 
+def _instant(instant: datetime, tz: ZoneInfo) -> datetime:
+    """Local time with its TZID, except in an hour the clocks repeat: calendar programs read
+    such a local time as its first occurrence (RFC 5545 3.3.5), so it is written in UTC."""
+    local = instant.astimezone(tz)
+    if is_ambiguous(local, tz):
+        return instant.astimezone(UTC)
+    return local
+
+
 def _event(data: EventData, *, stamp: datetime) -> Event:
     tz = ZoneInfo(data.tz)
     event = Event()
     event.add("uid", event_uid(data.appointment_id))
     event.add("dtstamp", stamp)
-    event.add("dtstart", data.start.astimezone(tz))
-    event.add("dtend", data.end.astimezone(tz))
+    event.add("dtstart", _instant(data.start, tz))
+    event.add("dtend", _instant(data.end, tz))
     event.add("summary", data.summary)
     event.add("sequence", data.sequence)
     if data.location:

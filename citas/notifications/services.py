@@ -1,6 +1,6 @@
 """Writes: the notification rows an appointment change produces, resends, feeds, settings."""
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -8,6 +8,8 @@ from django.db.models import IntegerField, Max
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
+
+from citas.core.timezones import as_utc, at_local_time
 
 from .models import (
     CalendarFeed,
@@ -297,7 +299,11 @@ def reminders_unsubscribe(*, client, now: datetime | None = None) -> ClientConta
 
 def daily_agendas_schedule(*, now: datetime | None = None) -> None:
     """Queue today's agenda email for each professional of the practices whose chosen hour
-    (in their own time zone) is now. Safe to run every minute: the row is unique per day."""
+    (in their own time zone) is now. Safe to run every minute: the row is unique per day.
+
+    "The hour" is one instant per local day and the hour after it: an hour the clocks skip
+    starts at the change (02:00 → 03:00), a repeated one at its first occurrence, so the
+    agenda goes out exactly once on every day."""
     from zoneinfo import ZoneInfo
 
     from citas.practices.models import Professional
@@ -309,10 +315,11 @@ def daily_agendas_schedule(*, now: datetime | None = None) -> None:
     )
     for option in options:
         practice = option.practice
-        local = now.astimezone(ZoneInfo(practice.timezone))
-        if local.hour != option.daily_agenda_hour:
+        tz = ZoneInfo(practice.timezone)
+        local = now.astimezone(tz)
+        due_at = at_local_time(local.date(), time(option.daily_agenda_hour), tz)
+        if not due_at <= as_utc(now) < due_at + timedelta(hours=1):
             continue
-        due_at = local.replace(minute=0, second=0, microsecond=0)
         professionals = Professional.objects.filter(
             practice=practice, is_active=True, membership__isnull=False
         ).select_related("membership__user")

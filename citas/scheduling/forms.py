@@ -1,5 +1,5 @@
 import re
-from datetime import date, datetime, time
+from datetime import date, time
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from citas.core.errors import ServiceError
+from citas.core.timezones import at_local_time, outside_booking_window
 from citas.practices.models import Practice, Professional
 
 from .models import BookingPolicy, TimeOffReason, Weekday
@@ -121,6 +122,10 @@ class TimeOffForm(forms.Form):
         if (last - first).days > 366:
             self.add_error("end_date", _("An absence can last at most one year."))
             return cleaned
+        refusal = outside_booking_window(first, last, timezone.localdate(timezone=self.tz))
+        if refusal:
+            self.add_error("start_date", refusal)
+            return cleaned
         if cleaned.get("all_day"):
             cleaned["start"], cleaned["end"] = local_day_bounds(first, last, self.tz)
             return cleaned
@@ -131,8 +136,8 @@ class TimeOffForm(forms.Form):
             self.add_error("end_time", _("Give the end time, or tick “Full days”."))
         if start_time is None or end_time is None:
             return cleaned
-        start = datetime.combine(first, start_time, tzinfo=self.tz)
-        end = datetime.combine(last, end_time, tzinfo=self.tz)
+        start = at_local_time(first, start_time, self.tz)
+        end = at_local_time(last, end_time, self.tz)
         if end <= start:
             self.add_error("end_time", _("The end must be after the start."))
             return cleaned

@@ -11,6 +11,7 @@ from citas.booking.models import Appointment
 from citas.calendars.models import ExternalBusy
 from citas.catalog.models import Service
 from citas.core.errors import ServiceError
+from citas.core.timezones import as_utc, outside_booking_window
 from citas.practices.models import Practice, Professional
 
 from .availability import SlotRequest, WorkingRange, any_professional, free_slots
@@ -120,6 +121,9 @@ def availability_for(
         raise ServiceError(
             _("Ask for at most %(days)d days at a time.") % {"days": MAX_RANGE_DAYS}, field="to"
         )
+    refusal = outside_booking_window(first_day, last_day, as_utc(now).date())
+    if refusal:
+        raise ServiceError(refusal, field="from")
     tz = ZoneInfo(practice.timezone)
     duration = timedelta(minutes=service.duration_minutes)
     before = timedelta(minutes=service.buffer_before_minutes)

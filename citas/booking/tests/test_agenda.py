@@ -427,3 +427,22 @@ def test_the_client_search_matches_email_and_phone(member_client, member):
 
     assert by_email.context["clients"] == [found]
     assert by_phone.context["clients"] == [found]
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [("[" * 100_000, 400), ('{"start": "\\u0000"}', 400), ("x" * 300_000, 413)],
+)
+def test_a_move_body_too_deep_or_too_big_is_refused_and_moves_nothing(
+    member_client, booked, body, status
+):
+    response = member_client.post(
+        reverse("booking_staff:appointment_move", args=[booked.pk]),
+        body,
+        content_type="application/json",
+    )
+
+    assert response.status_code == status
+    assert "error" in response.json()
+    booked.refresh_from_db()
+    assert booked.start == TUESDAY_TEN

@@ -142,6 +142,9 @@ def test_a_manager_adds_a_few_hours_off_for_one_professional(owner_client, profe
         ({"start_date": "2026-12-05", "start_time": "12:00", "end_time": "10:00"}, "end_time"),
         ({"start_date": "2026-12-05"}, "start_time"),
         ({"start_date": "2026-12-05", "all_day": "on", "professional": 999999}, "professional"),
+        ({"start_date": "9999-12-31", "all_day": "on"}, "start_date"),
+        ({"start_date": "9999-12-31", "start_time": "23:00", "end_time": "23:59"}, "start_date"),
+        ({"start_date": "0001-01-01", "end_date": "0001-01-02", "all_day": "on"}, "start_date"),
     ],
 )
 def test_bad_time_off_shows_an_error_and_saves_nothing(owner_client, data, field):
