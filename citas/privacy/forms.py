@@ -55,6 +55,14 @@ class ConsentForm(forms.Form):
 
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(
-        label=_("Action"), choices=[("", _("All"))] + AuditAction.choices, required=False
+        label=_("Action"),
+        choices=[("", _("All"))] + AuditAction.choices,
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
-    object_id = forms.CharField(label=_("Object id"), max_length=40, required=False)
+    object_id = forms.CharField(
+        label=_("Object id"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )

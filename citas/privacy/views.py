@@ -2,6 +2,8 @@
 blocked data and the record of processing activities (owners), and per client: export,
 consents and "Suprimir"."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -110,7 +112,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         object_id=filters.get("object_id", ""),
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "privacy/audit_log.html", {"form": form, "page": page})
+    query = urlencode({key: value for key, value in filters.items() if value})
+    return render(request, "privacy/audit_log.html", {"form": form, "page": page, "query": query})
 
 
 @login_required

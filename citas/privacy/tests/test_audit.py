@@ -1,5 +1,6 @@
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from citas.core.factories import ClientFactory, MembershipFactory, UserFactory
 from citas.practices.models import Role
@@ -100,3 +101,64 @@ def test_the_admin_shows_the_log_read_only(client, s, owner_of):
     )
     entry.refresh_from_db()
     assert entry.action == AuditAction.CLIENT_VIEWED
+
+
+def test_role_changes_invitations_tokens_and_webhooks_are_recorded(client, s, owner_of):
+    member = member_of(s.practice, Role.RECEPTION)
+    client.force_login(owner_of.user)
+
+    client.post(reverse("practices:member_role", args=[member.pk]), {"role": "professional"})
+    client.post(reverse("practices:members"), {"email": "nueva@example.com", "role": "reception"})
+    client.post(reverse("api:tokens"), {"name": "Zapier", "practice": s.practice.pk})
+    client.post(
+        reverse("notifications:webhook_create"),
+        {"url": "https://hooks.example.com/x", "events": ["created"]},
+    )
+    client.post(reverse("practices:settings"), {"name": "Otro nombre", "timezone": "Europe/Madrid"})
+
+    actions = set(AuditEntry.objects.values_list("action", flat=True))
+    assert {
+        AuditAction.ROLE_CHANGED,
+        AuditAction.INVITATION_SENT,
+        AuditAction.TOKEN_CREATED,
+        AuditAction.WEBHOOK_CHANGED,
+        AuditAction.SETTINGS_CHANGED,
+    } <= actions
+    role = AuditEntry.objects.get(action=AuditAction.ROLE_CHANGED)
+    assert role.data == {"role": "professional"} and role.actor == owner_of.user
+
+
+def test_owners_download_the_record_of_processing_activities(client, s, owner_of):
+    client.force_login(owner_of.user)
+
+    response = client.get(reverse("privacy:processing_record"))
+
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    body = response.content.decode()
+    assert "Registro de actividades de tratamiento (art. 30 RGPD)" in body
+    assert s.practice.name in body and "5 años" in body
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.PROFESSIONAL, Role.RECEPTION])
+def test_only_owners_download_the_record_of_processing_activities(client, s, role):
+    client.force_login(member_of(s.practice, role).user)
+
+    assert client.get(reverse("privacy:processing_record")).status_code == 404
+
+
+def test_the_privacy_pages_run_a_fixed_number_of_queries(
+    client, s, owner_of, person, django_assert_max_num_queries
+):
+    from citas.privacy.erasure import erasure_request_create
+
+    erasure_request_create(client=person, by=None, now=timezone.now())
+    client.force_login(owner_of.user)
+    for name in ("privacy:overview", "privacy:blocked_list", "privacy:notice_edit"):
+        client.get(reverse(name))
+        with django_assert_max_num_queries(12):
+            assert client.get(reverse(name)).status_code == 200
+    with django_assert_max_num_queries(11):
+        assert (
+            client.get(reverse("privacy_public:notice", args=[s.practice.slug])).status_code == 200
+        )

@@ -99,3 +99,13 @@ def test_owners_and_admins_change_the_retention_settings_with_limits(client, s):
     assert good.status_code == 302
     assert PrivacySettings.objects.get().inactive_client_years == 6
     assert AuditEntry.objects.filter(action=AuditAction.SETTINGS_CHANGED).count() == 1
+
+
+def test_the_daily_huey_task_applies_retention(s, person):
+    from citas.privacy.tasks import apply_retention
+
+    client_block(client=person, by=None, now=NOW - 4 * YEAR)
+
+    apply_retention.call_local()
+
+    assert Client.objects.get(pk=person.pk).anonymised_at is not None
