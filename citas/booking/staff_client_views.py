@@ -91,6 +91,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     membership = require_membership(request)
     history = list(staff_selectors.client_history(client))
     no_shows = sum(1 for a in history if a.status == AppointmentStatus.NO_SHOW)
+    show_notes = can_see_client_notes(membership)
     audit_record(
         practice=membership.practice,
         actor=request.user,
@@ -106,8 +107,10 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "practice": membership.practice,
             "history": history,
             "no_show_count": no_shows,
-            "show_notes": can_see_client_notes(membership),
-            "privacy": client_privacy_panel(client, can_erase=membership.can_manage),
+            "show_notes": show_notes,
+            "privacy": client_privacy_panel(
+                client, can_erase=membership.can_manage, can_export=show_notes
+            ),
         },
     )
 

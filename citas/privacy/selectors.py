@@ -114,7 +114,7 @@ def client_records_for_user(user) -> list[Client]:
     return sorted(records.values(), key=lambda c: c.practice.name)
 
 
-def client_privacy_panel(client: Client, *, can_erase: bool) -> dict:
+def client_privacy_panel(client: Client, *, can_erase: bool, can_export: bool) -> dict:
     """What the staff client page shows about data protection."""
     return {
         "consents": list(client_consents(client)[:20]),
@@ -123,6 +123,7 @@ def client_privacy_panel(client: Client, *, can_erase: bool) -> dict:
         ).exists(),
         "erasure": ErasureRequest.objects.filter(client=client, confirmed_at__isnull=True).first(),
         "can_erase": can_erase,
+        "can_export": can_export,
     }
 
 

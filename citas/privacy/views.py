@@ -150,6 +150,8 @@ def blocked_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def client_export(request: HttpRequest, pk: int) -> HttpResponse:
     client = client_for_member(request, pk)
+    if not selectors.can_see_client_notes(require_membership(request)):
+        raise Http404  # the export holds the notes this member may not see
     now = timezone.now()
     content = client_export_zip(client, now=now)
     services.audit_record(

@@ -76,3 +76,14 @@ def test_sms_texts_and_phone_numbers_stay_out_of_the_info_log(caplog):
     info = " ".join(r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
     assert "SMS sent" in info
     assert "600111222" not in info and "Fisio" not in info
+
+
+def test_reception_cannot_export_the_notes_it_may_not_see(client, s):
+    person = ClientFactory(practice=s.practice, notes="Historial delicado")
+    client.force_login(member_of(s.practice, Role.RECEPTION).user)
+
+    page = client.get(reverse("booking_staff:client_detail", args=[person.pk])).content.decode()
+    response = client.get(reverse("privacy:client_export", args=[person.pk]))
+
+    assert reverse("privacy:client_export", args=[person.pk]) not in page
+    assert response.status_code == 404
