@@ -8,6 +8,8 @@ from citas.booking import client_views as booking_client_views
 from citas.booking.public_urls import manage_patterns, my_appointments_patterns
 from citas.core import views as core_views
 from citas.practices import views as practice_views
+from citas.privacy.urls import my_data_patterns
+from citas.privacy.urls import public_patterns as privacy_public_patterns
 
 # The admin logs in through allauth: rate limits, 2FA and no account enumeration apply there too.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -23,14 +25,17 @@ urlpatterns = [
     path("cuenta/", include("citas.accounts.urls")),
     path("mis-citas/", booking_client_views.my_appointments, name="home"),
     path("mis-citas/", include(my_appointments_patterns)),
+    path("mis-citas/datos/<slug:practice_slug>/", include(my_data_patterns)),
     path("cita/<str:token>/", include(manage_patterns)),
     path("app/", include("citas.practices.urls")),
     path("app/servicios/", include("citas.catalog.urls")),
     path("app/calendarios/", include("citas.calendars.urls")),
     path("app/agenda/", include("citas.scheduling.urls")),
     path("app/", include("citas.booking.staff_urls")),
+    path("app/", include("citas.privacy.urls")),
     path("r/<slug:practice_slug>/", include("citas.scheduling.public_urls")),
     path("r/<slug:practice_slug>/", include("citas.booking.public_urls")),
+    path("r/<slug:practice_slug>/privacidad/", include(privacy_public_patterns)),
     path("invitaciones/<str:token>/", practice_views.invitation_accept, name="invitation_accept"),
     path("", include("citas.notifications.urls")),
     path("", include("citas.api.urls")),  # /api/v1/, /api/schema/, /api/docs/, /cuenta/tokens/

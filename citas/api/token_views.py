@@ -7,9 +7,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from citas.privacy.models import AuditAction
+from citas.privacy.services import audit_record
+
 from .forms import ApiTokenForm
 from .models import ApiToken
 from .services import api_token_create, api_token_revoke
+
+
+def _audit(request: HttpRequest, token: ApiToken, action: AuditAction) -> None:
+    audit_record(
+        practice=token.practice, actor=request.user, action=action, obj=token, request=request
+    )
 
 
 @login_required
@@ -18,6 +27,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
     created = None
     if request.method == "POST" and form.is_valid():
         token, created = api_token_create(user=request.user, **form.cleaned_data)
+        _audit(request, token, AuditAction.TOKEN_CREATED)
         # Shown once, in this response only: nothing that can show it again is stored.
         form = ApiTokenForm(user=request.user)
     tokens = ApiToken.objects.filter(user=request.user).select_related("practice")
@@ -34,5 +44,6 @@ def token_list(request: HttpRequest) -> HttpResponse:
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     api_token_revoke(token=token)
+    _audit(request, token, AuditAction.TOKEN_REVOKED)
     messages.success(request, _("The token “%(name)s” was revoked.") % {"name": token.name})
     return redirect("api:tokens")

@@ -3,6 +3,8 @@
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from citas.privacy import api as privacy_api
+
 from . import token_views
 from .views import appointments, clients, common, me, public, webhooks
 
@@ -35,6 +37,7 @@ client = [
     path("", clients.ClientDetail.as_view(), name="client"),
     path("merge/", clients.ClientMerge.as_view(), name="client_merge"),
     path("appointments/", clients.ClientAppointments.as_view(), name="client_appointments"),
+    path("export/", privacy_api.ClientExport.as_view(), name="client_export"),
 ]
 webhook = [
     path("", webhooks.WebhookDetail.as_view(), name="webhook"),

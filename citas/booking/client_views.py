@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from citas.core.errors import ServiceError, add_service_error
 from citas.practices.models import Practice
+from citas.privacy.selectors import client_records_for_user
 
 from .forms import CancelForm, RescheduleForm, StepForm
 from .models import ACTIVE_STATUSES, Appointment
@@ -174,7 +175,13 @@ def my_appointments(request: HttpRequest) -> HttpResponse:
         (upcoming if is_upcoming else past).append(appointment)
     past.reverse()
     return render(
-        request, "booking/client/my_appointments.html", {"upcoming": upcoming, "past": past}
+        request,
+        "booking/client/my_appointments.html",
+        {
+            "upcoming": upcoming,
+            "past": past,
+            "data_records": client_records_for_user(request.user),
+        },
     )
 
 

@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime
 
 from django import forms
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .services import MAX_NOTES_LENGTH, MAX_REASON_LENGTH
@@ -102,6 +103,21 @@ class BookingForm(forms.Form):
         label=_("I have read the privacy notice and agree that the practice stores my data."),
         error_messages={"required": _("Please accept the privacy notice to book.")},
     )
+    marketing = forms.BooleanField(
+        label=_("I would like to receive news and offers from the practice (optional)"),
+        required=False,
+    )
+
+    def __init__(self, *args, notice_url: str = "", offer_marketing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if notice_url:
+            self.fields["privacy"].help_text = format_html(
+                '<a href="{}" target="_blank" rel="noopener">{}</a>',
+                notice_url,
+                _("Read the privacy notice"),
+            )
+        if not offer_marketing:
+            del self.fields["marketing"]
 
     def clean(self):
         cleaned = super().clean()

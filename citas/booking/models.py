@@ -49,6 +49,15 @@ def new_appointment_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+class ClientManager(models.Manager):
+    """Clients as every page, search, feed and API route sees them: blocked records (erasure
+    requested, kept only for legal claims under LOPDGDD art. 32) are left out here, once, so
+    that no selector can forget them. `Client.all_objects` reaches them (citas.privacy)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(blocked_at__isnull=True)
+
+
 class Client(BaseModel):
     """A practice's record of a person who books; optionally linked to a user account."""
 
@@ -67,6 +76,11 @@ class Client(BaseModel):
     privacy_accepted_at = models.DateTimeField(
         _("privacy policy accepted at"), null=True, blank=True
     )
+    blocked_at = models.DateTimeField(_("blocked at"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+
+    objects = ClientManager()
+    all_objects = models.Manager()
 
     class Meta:
         verbose_name = _("client")
@@ -101,6 +115,14 @@ class AppointmentQuerySet(models.QuerySet):
         return self.filter(professional=professional)
 
 
+class AppointmentManager(models.Manager.from_queryset(AppointmentQuerySet)):
+    """Appointments of blocked clients are hidden with their client (see ClientManager);
+    `Appointment.all_objects` reaches them."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(client__blocked_at__isnull=True)
+
+
 class Appointment(BaseModel):
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="appointments")
     professional = models.ForeignKey(
@@ -126,7 +148,8 @@ class Appointment(BaseModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    objects = AppointmentQuerySet.as_manager()
+    objects = AppointmentManager()
+    all_objects = AppointmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("appointment")

@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -21,8 +22,10 @@ from django.views.decorators.http import require_GET, require_POST
 from citas.calendars.tasks import refresh_stale
 from citas.catalog.models import Service
 from citas.core.errors import ServiceError, add_service_error
-from citas.notifications.services import contact_preference_set_sms_consent
 from citas.practices.models import Practice
+from citas.privacy.models import ConsentChannel, ConsentPurpose
+from citas.privacy.selectors import notice_current, privacy_settings_for
+from citas.privacy.services import consent_record
 from citas.scheduling.selectors import availability_for
 
 from .forms import ANY, BookingForm, StepForm, format_start
@@ -180,6 +183,29 @@ def _render(request, context: dict[str, Any], *, status: int = 200) -> HttpRespo
     return render(request, template, context, status=status)
 
 
+def _booking_form(practice: Practice, context: dict[str, Any], **kwargs) -> BookingForm:
+    """The details form, linked to the practice's privacy notice (shown next to it)."""
+    context["privacy_notice"] = notice_current(practice)
+    return BookingForm(
+        notice_url=reverse("privacy_public:notice", args=[practice.slug]),
+        offer_marketing=privacy_settings_for(practice).marketing_consent_offered,
+        **kwargs,
+    )
+
+
+def _record_consents(client, data: dict[str, Any]) -> None:
+    channel = ConsentChannel.BOOKING_PAGE
+    consent_record(
+        client=client, purpose=ConsentPurpose.APPOINTMENTS, granted=True, channel=channel
+    )
+    if data["sms_consent"] and client.phone:
+        consent_record(client=client, purpose=ConsentPurpose.SMS, granted=True, channel=channel)
+    if data.get("marketing"):
+        consent_record(
+            client=client, purpose=ConsentPurpose.MARKETING, granted=True, channel=channel
+        )
+
+
 def _initial_for(user) -> dict[str, str]:
     if not user.is_authenticated:
         return {}
@@ -199,13 +225,15 @@ def booking_page(request: HttpRequest, practice_slug: str) -> HttpResponse:
     elif context["errors"]:
         status = 400
     if "slot" in context:
-        context["form"] = BookingForm(
+        context["form"] = _booking_form(
+            practice,
+            context,
             initial={
                 "service": context["service"].pk,
                 "professional": context["slot"].professional_id,
                 "start": context["slot"].value,
                 **_initial_for(request.user),
-            }
+            },
         )
     return _render(request, context, status=status)
 
@@ -250,7 +278,7 @@ def booking_submit(request: HttpRequest, practice_slug: str) -> HttpResponse:
         return render(
             request, "booking/public/rate_limited.html", {"practice": practice}, status=429
         )
-    form = BookingForm(request.POST)
+    form = _booking_form(practice, {}, data=request.POST)
     now = timezone.now()
     if form.is_valid():
         data = form.cleaned_data
@@ -276,9 +304,8 @@ def booking_submit(request: HttpRequest, practice_slug: str) -> HttpResponse:
                     user=user if user and user.email.lower() == data["email"].lower() else None,
                     privacy_accepted=data["privacy"],
                 )
-                if data["sms_consent"] and client.phone:
-                    # Before booking, so that the confirmation already goes out by SMS too.
-                    contact_preference_set_sms_consent(client=client, consent=True)
+                # Before booking, so that the confirmation already goes out by SMS too.
+                _record_consents(client, data)
                 appointment = appointment_book(
                     practice=practice,
                     professional=professional,
@@ -302,6 +329,7 @@ def booking_submit(request: HttpRequest, practice_slug: str) -> HttpResponse:
             )
     context = _steps(practice, _retry_params(form, practice, keep_start=True), now=now)
     context["form"] = form
+    context["privacy_notice"] = notice_current(practice)
     return _render(request, context, status=400)
 
 

@@ -11,6 +11,9 @@ from django.views.decorators.http import require_GET
 
 from citas.core.errors import ServiceError, add_service_error
 from citas.practices.selectors import require_membership
+from citas.privacy.models import AuditAction
+from citas.privacy.selectors import can_see_client_notes, client_privacy_panel
+from citas.privacy.services import audit_record
 
 from . import services, staff_selectors
 from .models import AppointmentStatus
@@ -64,8 +67,18 @@ def client_create(request: HttpRequest) -> HttpResponse:
 def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
     client = client_for_member(request, pk)
     form = ClientForm(request.POST or None, instance=client, practice=client.practice)
+    if not can_see_client_notes(require_membership(request)):
+        del form.fields["notes"]
     if request.method == "POST" and form.is_valid():
         form.save()
+        audit_record(
+            practice=client.practice,
+            actor=request.user,
+            action=AuditAction.CLIENT_CHANGED,
+            obj=client,
+            request=request,
+            data={"fields": form.changed_data},
+        )
         messages.success(request, _("Changes saved."))
         return redirect("booking_staff:client_detail", pk=client.pk)
     return render(request, "booking/staff/client_form.html", {"form": form, "client": client})
@@ -75,16 +88,29 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     client = client_for_member(request, pk)
+    membership = require_membership(request)
     history = list(staff_selectors.client_history(client))
     no_shows = sum(1 for a in history if a.status == AppointmentStatus.NO_SHOW)
+    show_notes = can_see_client_notes(membership)
+    audit_record(
+        practice=membership.practice,
+        actor=request.user,
+        action=AuditAction.CLIENT_VIEWED,
+        obj=client,
+        request=request,
+    )
     return render(
         request,
         "booking/staff/client_detail.html",
         {
             "client": client,
-            "practice": require_membership(request).practice,
+            "practice": membership.practice,
             "history": history,
             "no_show_count": no_shows,
+            "show_notes": show_notes,
+            "privacy": client_privacy_panel(
+                client, can_erase=membership.can_manage, can_export=show_notes
+            ),
         },
     )
 
@@ -106,6 +132,14 @@ def client_merge(request: HttpRequest, pk: int) -> HttpResponse:
             except ServiceError as error:
                 add_service_error(form, error)
             else:
+                audit_record(
+                    practice=keep.practice,
+                    actor=request.user,
+                    action=AuditAction.CLIENT_MERGED,
+                    obj=keep,
+                    request=request,
+                    data={"merged": duplicate.pk},
+                )
                 messages.success(request, _("The two records are now one."))
                 return redirect("booking_staff:client_detail", pk=keep.pk)
     return render(

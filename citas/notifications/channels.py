@@ -86,7 +86,9 @@ class ConsoleSmsBackend:
     """Development default: the text message goes to the log."""
 
     def send(self, *, to: str, body: str) -> None:
-        logger.info("SMS to %s: %s", to, body)
+        # Phone numbers and message texts are personal data: at INFO only the fact and length.
+        logger.info("SMS sent (%d characters)", len(body))
+        logger.debug("SMS to %s: %s", to, body)
 
 
 class TwilioSmsBackend:

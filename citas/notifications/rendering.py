@@ -110,6 +110,9 @@ def _appointment_context(notification) -> dict:
             "rejected": payload.get("rejected", False),
             "reason": payload.get("reason", ""),
             "hours_before": payload.get("hours_before"),
+            "privacy_url": site_url(
+                reverse("privacy_public:notice", args=[notification.practice.slug])
+            ),
         }
         if payload.get("previous_start"):
             previous = datetime.fromisoformat(payload["previous_start"])

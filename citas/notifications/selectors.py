@@ -18,8 +18,10 @@ FEED_PAST_DAYS = 30
 
 
 def notifications_for_practice(practice, *, status: str = "", kind: str = ""):
-    notifications = Notification.objects.filter(practice=practice).select_related(
-        "appointment__client"
+    notifications = (
+        Notification.objects.filter(practice=practice)
+        .exclude(appointment__client__blocked_at__isnull=False)  # erased (citas.privacy)
+        .select_related("appointment__client")
     )
     if status:
         notifications = notifications.filter(status=status)
@@ -31,7 +33,11 @@ def notifications_for_practice(practice, *, status: str = "", kind: str = ""):
 def notification_for_manager(request: HttpRequest, pk: int) -> Notification:
     membership = require_membership(request, manager=True)
     return get_object_or_404(
-        Notification.objects.select_related("practice"), pk=pk, practice=membership.practice
+        Notification.objects.select_related("practice").exclude(
+            appointment__client__blocked_at__isnull=False
+        ),
+        pk=pk,
+        practice=membership.practice,
     )
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from citas.practices.selectors import require_membership
+from citas.privacy.selectors import feed_client_label
 
 from . import ics, selectors, services
 from .forms import NotificationFilterForm, NotificationSettingsForm
@@ -100,6 +101,7 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     practice = professional.practice
     options = getattr(practice, "notification_settings", None)
     hide_names = bool(options and options.hide_client_names_in_feed)
+    client_label = feed_client_label(practice)
     appointments = list(selectors.feed_appointments(professional, now=timezone.now()))
     sequences = selectors.sequences_for(a.pk for a in appointments)
     events = [
@@ -108,7 +110,7 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
             sequence=sequences.get(appointment.pk, 0),
             summary=appointment.service.name
             if hide_names
-            else f"{appointment.client.full_name} · {appointment.service.name}",
+            else f"{client_label(appointment.client)} · {appointment.service.name}",
             description="",
         )
         for appointment in appointments

@@ -12,6 +12,8 @@ from django.views.decorators.http import require_POST
 
 from citas.core.errors import ServiceError, add_service_error
 from citas.practices.selectors import require_membership
+from citas.privacy.models import AuditAction
+from citas.privacy.services import audit_record
 
 from . import selectors, services, webhooks
 from .forms import WebhookEndpointForm, WebhookEventsForm
@@ -24,6 +26,17 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
     membership = require_membership(request, manager=True)
     endpoints = selectors.webhooks_for_practice(membership.practice)
     return render(request, "webhooks/list.html", {"endpoints": endpoints})
+
+
+def _audit(request: HttpRequest, endpoint, change: str) -> None:
+    audit_record(
+        practice=endpoint.practice,
+        actor=request.user,
+        action=AuditAction.WEBHOOK_CHANGED,
+        obj=endpoint,
+        request=request,
+        data={"change": change},
+    )
 
 
 @login_required
@@ -40,6 +53,7 @@ def webhook_create(request: HttpRequest) -> HttpResponse:
         except ServiceError as error:
             add_service_error(form, error)
         else:
+            _audit(request, endpoint, "created")
             messages.success(request, _("Webhook created. Use its secret to check signatures."))
             return redirect("notifications:webhook", endpoint.pk)
     return render(request, "webhooks/form.html", {"form": form})
@@ -53,6 +67,7 @@ def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
         webhooks.webhook_endpoint_update(
             endpoint=endpoint, events=form.cleaned_data["events"], now=timezone.now()
         )
+        _audit(request, endpoint, "events")
         messages.success(request, _("Events saved."))
         return redirect("notifications:webhook", endpoint.pk)
     page = Paginator(selectors.webhook_deliveries(endpoint), PAGE_SIZE).get_page(
@@ -69,6 +84,7 @@ def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def webhook_rotate_secret(request: HttpRequest, pk: int) -> HttpResponse:
     endpoint = selectors.webhook_for_manager(request, pk)
     webhooks.webhook_endpoint_rotate_secret(endpoint=endpoint)
+    _audit(request, endpoint, "secret_rotated")
     messages.success(request, _("New secret created. The old one no longer signs deliveries."))
     return redirect("notifications:webhook", endpoint.pk)
 
@@ -79,6 +95,7 @@ def webhook_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     endpoint = selectors.webhook_for_manager(request, pk)
     active = not endpoint.is_active
     webhooks.webhook_endpoint_update(endpoint=endpoint, is_active=active, now=timezone.now())
+    _audit(request, endpoint, "enabled" if active else "disabled")
     messages.success(request, _("Webhook enabled.") if active else _("Webhook disabled."))
     return redirect("notifications:webhook", endpoint.pk)
 
@@ -87,6 +104,7 @@ def webhook_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def webhook_delete(request: HttpRequest, pk: int) -> HttpResponse:
     endpoint = selectors.webhook_for_manager(request, pk)
+    _audit(request, endpoint, "deleted")
     webhooks.webhook_endpoint_delete(endpoint=endpoint)
     messages.success(request, _("Webhook deleted."))
     return redirect("notifications:webhooks")

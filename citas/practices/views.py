@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from citas.core.errors import ServiceError, add_service_error
+from citas.privacy.models import AuditAction
+from citas.privacy.services import audit_record
 
 from . import services
 from .forms import InvitationForm, PracticeForm, PracticeSettingsForm, RoleForm
@@ -108,6 +110,14 @@ def practice_settings(request: HttpRequest) -> HttpResponse:
     form = PracticeSettingsForm(request.POST or None, instance=membership.practice)
     if request.method == "POST" and form.is_valid():
         form.save()
+        audit_record(
+            practice=membership.practice,
+            actor=request.user,
+            action=AuditAction.SETTINGS_CHANGED,
+            obj=membership.practice,
+            request=request,
+            data={"fields": form.changed_data},
+        )
         messages.success(request, _("Changes saved."))
         return redirect("practices:settings")
     return render(request, "practices/settings.html", {"form": form})
@@ -128,6 +138,14 @@ def members(request: HttpRequest) -> HttpResponse:
         except ServiceError as error:
             add_service_error(form, error)
         else:
+            audit_record(
+                practice=membership.practice,
+                actor=request.user,
+                action=AuditAction.INVITATION_SENT,
+                obj=invitation,
+                request=request,
+                data={"role": invitation.role},
+            )
             messages.success(
                 request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
             )
@@ -166,6 +184,14 @@ def member_role(request: HttpRequest, pk: int) -> HttpResponse:
         except ServiceError as error:
             messages.error(request, error.message)
         else:
+            audit_record(
+                practice=me.practice,
+                actor=request.user,
+                action=AuditAction.ROLE_CHANGED,
+                obj=member,
+                request=request,
+                data={"role": form.cleaned_data["role"]},
+            )
             messages.success(request, _("Role updated."))
     else:
         messages.error(request, _("Choose a valid role."))
@@ -181,6 +207,13 @@ def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
     except ServiceError as error:
         messages.error(request, error.message)
     else:
+        audit_record(
+            practice=me.practice,
+            actor=request.user,
+            action=AuditAction.MEMBER_REMOVED,
+            obj=member.user,
+            request=request,
+        )
         messages.success(request, _("%(name)s is no longer a member.") % {"name": member.user})
     return redirect("practices:members")
 
@@ -191,6 +224,13 @@ def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     me = require_membership(request, manager=True)
     invitation = get_object_or_404(Invitation, pk=pk, practice=me.practice)
     services.invitation_revoke(invitation=invitation, by=request.user)
+    audit_record(
+        practice=me.practice,
+        actor=request.user,
+        action=AuditAction.INVITATION_REVOKED,
+        obj=invitation,
+        request=request,
+    )
     messages.success(request, _("Invitation withdrawn."))
     return redirect("practices:members")
 

@@ -107,6 +107,8 @@ def test_a_client_books_without_an_account(clinic, anonymous):
     assert response.json()["id"] == appointment.pk
     assert appointment.client.email == "marta@example.com"
     assert appointment.client.privacy_accepted_at is not None
+    consent = appointment.client.consents.get()
+    assert (consent.purpose, consent.granted, consent.channel) == ("appointments", True, "api")
 
 
 def test_a_taken_slot_is_a_409_and_leaves_no_new_client(clinic, anonymous):

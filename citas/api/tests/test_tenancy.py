@@ -44,6 +44,7 @@ def routes(appointment, client, webhook):
         ("patch", reverse("api:client", args=[c]), {"full_name": "Changed"}),
         ("get", reverse("api:client_appointments", args=[c]), None),
         ("post", reverse("api:client_merge", args=[c]), {"duplicate": c}),
+        ("get", reverse("api:client_export", args=[c]), None),
         ("get", reverse("api:webhooks"), None),
         ("post", reverse("api:webhooks"), {"url": "https://x.example.com/", "events": ["created"]}),
         ("get", reverse("api:webhook", args=[w]), None),

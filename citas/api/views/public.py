@@ -18,6 +18,8 @@ from rest_framework.views import APIView
 from citas.booking.services import appointment_book, client_for_booking
 from citas.catalog.models import Service
 from citas.practices.models import Practice, Professional
+from citas.privacy.models import ConsentChannel, ConsentPurpose
+from citas.privacy.services import consent_record
 from citas.scheduling.selectors import availability_for
 
 from ..permissions import IsPracticeManager, membership_for
@@ -189,6 +191,12 @@ class PublicBooking(PublicView):
                 email=data["email"],
                 phone=data["phone"],
                 privacy_accepted=True,
+            )
+            consent_record(
+                client=client,
+                purpose=ConsentPurpose.APPOINTMENTS,
+                granted=True,
+                channel=ConsentChannel.API,
             )
             appointment = appointment_book(
                 practice=practice,

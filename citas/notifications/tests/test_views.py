@@ -158,7 +158,8 @@ def test_a_professional_sees_a_webcal_address_that_serves_their_appointments(
     assert f"webcal://testserver/feed/{token}.ics" in page.content.decode()
     assert response.status_code == 200
     assert [str(e["UID"]) for e in feed_events(response)] == [f"appointment-{mine.pk}@testserver"]
-    assert str(feed_events(response)[0]["SUMMARY"]) == "Marta Ruiz · Fisioterapia"
+    # Initials by default: the full name only when the practice chooses it (citas.privacy).
+    assert str(feed_events(response)[0]["SUMMARY"]) == "M. R. · Fisioterapia"
 
 
 def test_the_feed_hides_client_names_when_the_practice_says_so(

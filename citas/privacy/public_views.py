@@ -1,0 +1,77 @@
+"""The public privacy notice of a practice, and the client's rights from "Mis citas"."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from citas.practices.models import Practice
+
+from . import selectors
+from .erasure import erasure_request_create
+from .export import client_export_filename, client_export_zip
+from .services import notice_defaults
+from .views import zip_response
+
+
+def notice_context(practice: Practice, notice) -> dict:
+    """What the notice template needs: the published version, or the practice's own data
+    while no version has been published."""
+    return {
+        "practice": practice,
+        "notice": notice,
+        "values": notice or notice_defaults(practice),
+        "options": selectors.privacy_settings_for(practice),
+    }
+
+
+@require_GET
+def notice(request: HttpRequest, practice_slug: str) -> HttpResponse:
+    practice = get_object_or_404(Practice, slug=practice_slug)
+    version = request.GET.get("v", "")
+    if version:
+        found = selectors.notice_version(practice, int(version)) if version.isdigit() else None
+        if found is None:
+            raise Http404
+    else:
+        found = selectors.notice_current(practice)
+    context = notice_context(practice, found)
+    context["versions"] = selectors.notice_versions(practice).only("version", "created_at")
+    return render(request, "privacy/notice.html", context)
+
+
+def _client_for_user(request: HttpRequest, practice_slug: str):
+    client = selectors.client_record_for_user(request.user, practice_slug)
+    if client is None:
+        raise Http404
+    return client
+
+
+@login_required
+@require_GET
+def my_data_export(request: HttpRequest, practice_slug: str) -> HttpResponse:
+    client = _client_for_user(request, practice_slug)
+    now = timezone.now()
+    return zip_response(client_export_zip(client, now=now), client_export_filename(client, now=now))
+
+
+@login_required
+@require_POST
+def my_data_erasure(request: HttpRequest, practice_slug: str) -> HttpResponse:
+    client = _client_for_user(request, practice_slug)
+    erasure = erasure_request_create(
+        client=client, by=request.user, request=request, now=timezone.now()
+    )
+    messages.success(
+        request,
+        _("Request sent. %(practice)s must answer by %(date)s.")
+        % {
+            "practice": client.practice.name,
+            "date": date_format(timezone.localtime(erasure.due_at), "DATE_FORMAT"),
+        },
+    )
+    return redirect("home")
