@@ -150,11 +150,8 @@ def availability_for(
     )
     busy_rows = (
         Appointment.objects.active()
-        .filter(
-            professional_id__in=ids,
-            blocked_start__lt=window_end + duration + after,
-            blocked_end__gt=window_start - before,
-        )
+        .blocking(window_start - before, window_end + duration + after)
+        .filter(professional_id__in=ids)
         .order_by()
         .values_list(
             Value(_BUSY, output_field=IntegerField()),
