@@ -20,6 +20,7 @@ from citas.core.errors import ServiceError
 from citas.notifications.services import on_appointment_event
 from citas.practices.models import Practice, Professional
 from citas.scheduling.selectors import policy_for
+from citas.scheduling.services import schedule_version_bump
 
 from .models import (
     ACTIVE_STATUSES,
@@ -128,6 +129,8 @@ def _record(appointment, *, kind, by, by_client, previous_start=None, reason="",
         previous_start=previous_start,
         reason=reason,
     )
+    # Last in every writing transaction of this module (see schedule_version_bump).
+    schedule_version_bump(practice_id=appointment.practice_id)
 
 
 # --- booking and rescheduling ----------------------------------------------------------------

@@ -152,3 +152,25 @@ class BookingPolicy(BaseModel):
 
     def __str__(self) -> str:
         return str(self.practice)
+
+
+class ScheduleVersion(models.Model):
+    """A counter that every change able to alter a practice's free slots increases, in the
+    transaction of the change (scheduling.services.schedule_version_bump).
+
+    The cached free slots (scheduling.slot_cache) are keyed by it. It lives in its own row,
+    written only by UPDATE … + 1, so that no save() of a stale Practice can move it back to a
+    value whose cache entries are out of date.
+    """
+
+    practice = models.OneToOneField(
+        Practice, on_delete=models.CASCADE, primary_key=True, related_name="schedule_version"
+    )
+    version = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("schedule version")
+        verbose_name_plural = _("schedule versions")
+
+    def __str__(self) -> str:
+        return f"{self.practice_id} · {self.version}"
