@@ -162,6 +162,13 @@ class Appointment(BaseModel):
             # The API list (keyset on start, id), the staff list tabs, the agenda feed
             # (`intersecting`) and the closing of past appointments.
             models.Index(fields=["practice", "start", "id"], name="appt_practice_start_id"),
+            # Past appointments still open (booking.closing): only pending and confirmed rows,
+            # so it stays small whatever the history.
+            models.Index(
+                fields=["practice", "start"],
+                condition=Q(status__in=["pending", "confirmed"]),
+                name="appt_open_practice_start",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -136,6 +136,14 @@ class BookingPolicy(BaseModel):
             "New online bookings stay pending until someone of the practice confirms them."
         ),
     )
+    complete_past_appointments = models.BooleanField(
+        _("complete past appointments automatically"),
+        default=False,
+        help_text=_(
+            "Confirmed appointments are marked as completed once they end. Otherwise they "
+            "wait for you to close them (completed or no-show)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("booking policy")

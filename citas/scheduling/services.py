@@ -218,6 +218,7 @@ def booking_policy_update(
     slot_step_minutes: int,
     cancellation_window_hours: int,
     approval_required: bool,
+    complete_past_appointments: bool = False,
 ) -> BookingPolicy:
     if not 1 <= horizon_days <= MAX_HORIZON_DAYS:
         raise ServiceError(
@@ -230,6 +231,7 @@ def booking_policy_update(
     policy.slot_step_minutes = slot_step_minutes
     policy.cancellation_window_hours = cancellation_window_hours
     policy.approval_required = approval_required
+    policy.complete_past_appointments = complete_past_appointments
     with transaction.atomic():
         policy.save()
         schedule_version_bump(practice_id=policy.practice_id)
