@@ -1,4 +1,5 @@
 import secrets
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
@@ -7,7 +8,7 @@ from django.db import connections, models
 from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
 
-from citas.catalog.models import Service
+from citas.catalog.models import MAX_MINUTES, Service
 from citas.core.models import BaseModel
 from citas.practices.models import Practice, Professional
 
@@ -89,6 +90,8 @@ class Client(BaseModel):
         indexes = [
             # Finding the client record of an email when someone books on the public page.
             models.Index(fields=["practice", "email"], name="client_practice_email"),
+            # The client list (staff page and API): one page in name order, an index range scan.
+            models.Index(fields=["practice", "full_name", "id"], name="client_practice_name_id"),
         ]
 
     def __str__(self) -> str:
@@ -105,6 +108,12 @@ class AppointmentStatus(models.TextChoices):
 
 ACTIVE_STATUSES = (AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED)
 
+# The longest an appointment can last (booking.rules.MAX_LENGTH, catalog.MAX_MINUTES) and the
+# longest its blocked range can be (plus the largest buffer on each side). Overlap queries use
+# them as a lower bound on the start, so that they read an index range whatever the history.
+MAX_APPOINTMENT_SPAN = timedelta(hours=12)
+MAX_BLOCKED_SPAN = MAX_APPOINTMENT_SPAN + 2 * timedelta(minutes=MAX_MINUTES)
+
 
 class AppointmentQuerySet(models.QuerySet):
     def active(self):
@@ -113,6 +122,20 @@ class AppointmentQuerySet(models.QuerySet):
 
     def for_professional(self, professional):
         return self.filter(professional=professional)
+
+    def intersecting(self, start: datetime, end: datetime):
+        """Appointments whose [start, end) meets [start, end): a range of the
+        (practice, start, id) index, bounded below by the longest possible appointment."""
+        return self.filter(start__lt=end, start__gt=start - MAX_APPOINTMENT_SPAN, end__gt=start)
+
+    def blocking(self, start: datetime, end: datetime):
+        """Appointments whose BLOCKED range meets [start, end): a range of the
+        (professional, blocked_start) index, bounded below by the longest blocked range."""
+        return self.filter(
+            blocked_start__lt=end,
+            blocked_start__gt=start - MAX_BLOCKED_SPAN,
+            blocked_end__gt=start,
+        )
 
 
 class AppointmentManager(models.Manager.from_queryset(AppointmentQuerySet)):
@@ -156,8 +179,19 @@ class Appointment(BaseModel):
         verbose_name_plural = _("appointments")
         ordering = ["start"]
         indexes = [
-            # scheduling.selectors.availability_for: a professional's blocked ranges in a window.
+            # scheduling.selectors.availability_for and every overlap check (`blocking`): a
+            # professional's blocked ranges in a window.
             models.Index(fields=["professional", "blocked_start"], name="appt_prof_blocked_start"),
+            # The API list (keyset on start, id), the staff list tabs, the agenda feed
+            # (`intersecting`) and the closing of past appointments.
+            models.Index(fields=["practice", "start", "id"], name="appt_practice_start_id"),
+            # Past appointments still open (booking.closing): only pending and confirmed rows,
+            # so it stays small whatever the history.
+            models.Index(
+                fields=["practice", "start"],
+                condition=Q(status__in=["pending", "confirmed"]),
+                name="appt_open_practice_start",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -113,7 +113,9 @@ def _horizon_days(practice: Practice) -> int:
 
 
 def _practice(slug: str) -> Practice:
-    return get_object_or_404(Practice.objects.select_related("booking_policy"), slug=slug)
+    return get_object_or_404(
+        Practice.objects.select_related("booking_policy", "schedule_version"), slug=slug
+    )
 
 
 def _steps(practice: Practice, params: dict[str, Any], *, now: datetime) -> dict[str, Any]:

@@ -95,11 +95,8 @@ def check_length(*, start: datetime, end: datetime, tz: ZoneInfo) -> None:
 def check_overlap(*, professional: Professional, slot: Slot, exclude_pk) -> None:
     clash = (
         Appointment.objects.active()
-        .filter(
-            professional=professional,
-            blocked_start__lt=slot.blocked_end,
-            blocked_end__gt=slot.blocked_start,
-        )
+        .blocking(slot.blocked_start, slot.blocked_end)
+        .filter(professional=professional)
         .exclude(pk=exclude_pk)
     )
     if clash.exists():
@@ -169,9 +166,8 @@ def check_free_slot(
     busy = [
         Interval(begin, end)
         for begin, end in Appointment.objects.active()
-        .filter(
-            professional=professional, blocked_start__lt=window_end, blocked_end__gt=window_start
-        )
+        .blocking(window_start, window_end)
+        .filter(professional=professional)
         .exclude(pk=exclude_pk)
         .values_list("blocked_start", "blocked_end")
     ]

@@ -22,6 +22,7 @@ from citas.core.timezones import as_utc
 from citas.notifications.services import on_appointment_event
 from citas.practices.models import Practice, Professional
 from citas.scheduling.selectors import policy_for
+from citas.scheduling.services import schedule_version_bump
 
 from .locking import guard_overlap, lock_professionals
 from .models import (
@@ -122,6 +123,8 @@ def _record(appointment, *, kind, by, by_client, previous_start=None, reason="",
         reason=reason,
     )
     push_on_commit(appointment)
+    # Last in every writing transaction of this module (see schedule_version_bump).
+    schedule_version_bump(practice_id=appointment.practice_id)
 
 
 # --- booking and rescheduling ----------------------------------------------------------------

@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from citas.calendars.agenda import external_busy_events
 from citas.core.errors import ServiceError, add_service_error
 from citas.core.jsonbody import JsonBodyError, read_json_body
+from citas.core.pagination import peek_page
 from citas.practices.selectors import require_membership
 from citas.scheduling.calendar_events import time_off_events
 
@@ -95,7 +95,8 @@ def agenda_feed(request: HttpRequest) -> JsonResponse:
         professional_ids=professional_ids,
         include_cancelled=form.cleaned_data["cancelled"],
     )
-    events = [_event(a, form.tz) for a in rows]
+    status_labels = {value: str(label) for value, label in AppointmentStatus.choices}
+    events = [_event(row, form.tz, status_labels) for row in rows]
     events += time_off_events(
         practice=practice,
         start=form.cleaned_data["start"],
@@ -113,28 +114,28 @@ def agenda_feed(request: HttpRequest) -> JsonResponse:
     return JsonResponse(events, safe=False)
 
 
-def _event(appointment, tz) -> dict:
-    start = appointment.start.astimezone(tz)
-    status = appointment.status
+def _event(row: dict, tz, status_labels: dict) -> dict:
+    start = row["start"].astimezone(tz)
+    status = row["status"]
     classes = [f"status-{status}"]
     if status in MUTED_STATUSES:
         classes.append("status-muted")
     return {
-        "id": appointment.pk,
-        "resourceIds": [appointment.professional_id],
+        "id": row["id"],
+        "resourceIds": [row["professional_id"]],
         # Wall-clock time of the practice: the widget shows it as given, in any browser.
         "start": start.strftime("%Y-%m-%dT%H:%M:%S"),
-        "end": appointment.end.astimezone(tz).strftime("%Y-%m-%dT%H:%M:%S"),
-        "title": f"{start:%H:%M} {appointment.client.full_name} · {appointment.service.name}",
-        "backgroundColor": appointment.service.color,
+        "end": row["end"].astimezone(tz).strftime("%Y-%m-%dT%H:%M:%S"),
+        "title": f"{start:%H:%M} {row['client__full_name']} · {row['service__name']}",
+        "backgroundColor": row["service__color"],
         "classNames": classes,
         # What can be dragged can also be stretched: resizing changes the appointment's end.
         "startEditable": status in ACTIVE_STATUSES,
         "durationEditable": status in ACTIVE_STATUSES,
         "extendedProps": {
             "status": status,
-            "statusLabel": str(appointment.get_status_display()),
-            "professional": appointment.professional.display_name,
+            "statusLabel": status_labels[status],
+            "professional": row["professional__display_name"],
         },
     }
 
@@ -240,7 +241,7 @@ def appointment_list(request: HttpRequest) -> HttpResponse:
     form.is_valid()
     filters = form.filters()
     rows = staff_selectors.appointment_list(practice=practice, filters=filters, now=timezone.now())
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = peek_page(rows, PAGE_SIZE, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("tab", None)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from citas.core.errors import ServiceError
 from citas.practices.models import Practice, Professional
 from citas.scheduling.selectors import policy_for
+from citas.scheduling.services import schedule_version_bump
 
 from .caldav_sync import caldav_busy, discover, push_event
 from .expand import busy_periods
@@ -75,7 +76,9 @@ def external_calendar_update(
 
 def external_calendar_remove(*, calendar: ExternalCalendar) -> None:
     """Its busy periods go with it: the time is bookable again at once."""
-    calendar.delete()
+    with transaction.atomic():
+        calendar.delete()
+        schedule_version_bump(practice_id=calendar.practice_id)
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,7 @@ def external_calendar_sync(
                 for period in periods
             )
             fields["busy_count"] = len(periods)
+            schedule_version_bump(practice_id=calendar.practice_id)
             if fetched is not None:
                 fields.update(etag=fetched.etag[:200], last_modified=fetched.last_modified[:100])
         ExternalCalendar.objects.filter(pk=calendar.pk).update(**fields)
@@ -178,7 +182,9 @@ def caldav_account_connect(
 def caldav_account_remove(*, account: CalDAVAccount) -> None:
     """Its calendars stop blocking time; events already written stay in the professional's
     calendar (they are theirs now)."""
-    account.delete()
+    with transaction.atomic():
+        account.delete()
+        schedule_version_bump(practice_id=account.practice_id)
 
 
 def caldav_calendar_read_set(*, account: CalDAVAccount, url: str, read: bool) -> None:
@@ -196,7 +202,9 @@ def caldav_calendar_read_set(*, account: CalDAVAccount, url: str, read: bool) ->
             url=url,
         )
     elif not read:
-        existing.delete()
+        with transaction.atomic():
+            existing.delete()
+            schedule_version_bump(practice_id=account.practice_id)
 
 
 def caldav_write_calendar_set(*, account: CalDAVAccount, url: str) -> None:

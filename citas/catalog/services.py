@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from citas.core.errors import ServiceError
 from citas.practices.models import Practice, Professional
+from citas.scheduling.services import schedule_version_bump
 
 from .models import MAX_MINUTES, Service
 
@@ -106,11 +107,14 @@ def service_update(
     service.color = color
     service.save()
     service.professionals.set(professionals)
+    schedule_version_bump(practice_id=service.practice_id)
     return service
 
 
 def service_set_active(*, service: Service, is_active: bool) -> Service:
     """Services are never deleted (appointments point at them); they are switched off."""
     service.is_active = is_active
-    service.save(update_fields=["is_active", "updated_at"])
+    with transaction.atomic():
+        service.save(update_fields=["is_active", "updated_at"])
+        schedule_version_bump(practice_id=service.practice_id)
     return service

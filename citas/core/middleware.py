@@ -1,3 +1,6 @@
+from allauth.usersessions.internal import usersessionkit
+from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpResponse
 
 from .views import healthz
@@ -13,4 +16,27 @@ class HealthCheckMiddleware:
     def __call__(self, request) -> HttpResponse:
         if request.path == "/healthz":
             return healthz(request)
+        return self.get_response(request)
+
+
+class ThrottledUserSessionsMiddleware:
+    """allauth's session-activity tracking (last seen, IP, browser of each session), at most
+    once every USERSESSIONS_ACTIVITY_INTERVAL seconds per session.
+
+    allauth's own middleware writes the UserSession row on every request: several queries and
+    a write per staff click. A cache key per session (`cache.add` succeeds once per interval)
+    keeps the list of sessions accurate to the interval for one cache round trip.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request) -> HttpResponse:
+        user = getattr(request, "user", None)
+        session = getattr(request, "session", None)
+        key = session.session_key if session is not None else None
+        if key and user is not None and user.is_authenticated:
+            interval = settings.USERSESSIONS_ACTIVITY_INTERVAL
+            if cache.add(f"usersessions:seen:{key}", True, timeout=interval):
+                usersessionkit.track_activity(request, user=user, session=session)
         return self.get_response(request)

@@ -9,7 +9,11 @@ from django.utils.translation import gettext as _
 from citas.accounts.models import User
 from citas.core.emails import send_template_email
 from citas.core.errors import ServiceError
-from citas.scheduling.services import working_hours_apply_default, working_hours_set
+from citas.scheduling.services import (
+    schedule_version_bump,
+    working_hours_apply_default,
+    working_hours_set,
+)
 
 from .models import Invitation, Membership, Practice, Professional, Role
 
@@ -173,3 +177,4 @@ def membership_remove(*, membership: Membership, by: Membership) -> None:
         # The professional record stays (appointments point at it), but is no longer bookable.
         Professional.objects.filter(membership=membership).update(is_active=False, membership=None)
         membership.delete()
+        schedule_version_bump(practice_id=membership.practice_id)

@@ -124,18 +124,27 @@ class _Rules:
 def free_slots(req: SlotRequest) -> dict[date, list[datetime]]:
     """Every local day from first_day to last_day (inclusive) as a key, in order (empty list
     when none), each mapped to the sorted free slot START instants as aware UTC datetimes."""
+    return {
+        day: [_from_micros(start) for start in starts]
+        for day, starts in free_slot_micros(req).items()
+    }
+
+
+def free_slot_micros(req: SlotRequest) -> dict[date, list[int]]:
+    """free_slots(req) with each start as epoch microseconds: what callers that merge, cache
+    or filter slots work with, making datetimes only for the slots they return."""
     rules = _rules(req)
     by_weekday: list[list[WorkingRange]] = [[] for _ in range(7)]
     for working_range in req.working:
         by_weekday[working_range.weekday].append(working_range)
 
-    slots: dict[date, list[datetime]] = {}
+    slots: dict[date, list[int]] = {}
     for ordinal in range(req.first_day.toordinal(), req.last_day.toordinal() + 1):
         day = date.fromordinal(ordinal)
         starts: list[int] = []
         for start, end in _day_ranges(day, by_weekday[day.weekday()], req.tz):
             starts.extend(_free_starts(start, end, rules))
-        slots[day] = [_from_micros(start) for start in starts]
+        slots[day] = starts
     return slots
 
 
@@ -175,17 +184,32 @@ def any_professional(
     Professionals missing from `preference` rank after it, in mapping order; entries of
     `preference` without slots are ignored.
     """
+    as_micros = {
+        key: {day: [_to_micros(start) for start in starts] for day, starts in days.items()}
+        for key, days in per_professional.items()
+    }
+    return {
+        day: [(_from_micros(start), owner) for start, owner in slots]
+        for day, slots in any_professional_micros(as_micros, preference).items()
+    }
+
+
+def any_professional_micros(
+    per_professional: Mapping[K, Mapping[date, Sequence[int]]],
+    preference: Sequence[K],
+) -> dict[date, list[tuple[int, K]]]:
+    """any_professional over epoch microseconds (integers compare and hash far faster)."""
     ranked = [key for key in preference if key in per_professional]
     ranking = list(dict.fromkeys([*ranked, *per_professional]))
     days = sorted({day for slots in per_professional.values() for day in slots})
 
-    merged: dict[date, list[tuple[datetime, K]]] = {}
+    merged: dict[date, list[tuple[int, K]]] = {}
     for day in days:
-        owners: dict[datetime, K] = {}
+        owners: dict[int, K] = {}
         for professional in ranking:
             for start in per_professional[professional].get(day, ()):
                 owners.setdefault(start, professional)
-        merged[day] = sorted(owners.items(), key=lambda item: item[0])
+        merged[day] = sorted(owners.items())
     return merged
 
 
@@ -312,3 +336,13 @@ def _to_micros(instant: datetime) -> int:
 
 def _from_micros(micros: int) -> datetime:
     return _EPOCH + timedelta(microseconds=micros)
+
+
+def datetime_from_micros(micros: int) -> datetime:
+    """An instant in epoch microseconds as the aware UTC datetime free_slots would give."""
+    return _from_micros(micros)
+
+
+def micros_from_datetime(instant: datetime) -> int:
+    _require_aware(instant, "instant")
+    return _to_micros(instant)

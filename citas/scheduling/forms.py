@@ -241,6 +241,7 @@ class BookingPolicyForm(forms.ModelForm):
             "slot_step_minutes",
             "cancellation_window_hours",
             "approval_required",
+            "complete_past_appointments",
         ]
 
 

@@ -136,6 +136,14 @@ class BookingPolicy(BaseModel):
             "New online bookings stay pending until someone of the practice confirms them."
         ),
     )
+    complete_past_appointments = models.BooleanField(
+        _("complete past appointments automatically"),
+        default=False,
+        help_text=_(
+            "Confirmed appointments are marked as completed once they end. Otherwise they "
+            "wait for you to close them (completed or no-show)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("booking policy")
@@ -152,3 +160,25 @@ class BookingPolicy(BaseModel):
 
     def __str__(self) -> str:
         return str(self.practice)
+
+
+class ScheduleVersion(models.Model):
+    """A counter that every change able to alter a practice's free slots increases, in the
+    transaction of the change (scheduling.services.schedule_version_bump).
+
+    The cached free slots (scheduling.slot_cache) are keyed by it. It lives in its own row,
+    written only by UPDATE … + 1, so that no save() of a stale Practice can move it back to a
+    value whose cache entries are out of date.
+    """
+
+    practice = models.OneToOneField(
+        Practice, on_delete=models.CASCADE, primary_key=True, related_name="schedule_version"
+    )
+    version = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("schedule version")
+        verbose_name_plural = _("schedule versions")
+
+    def __str__(self) -> str:
+        return f"{self.practice_id} · {self.version}"

@@ -1,6 +1,7 @@
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,8 +15,16 @@ from citas.core.errors import ServiceError
 from citas.core.timezones import as_utc, outside_booking_window
 from citas.practices.models import Practice, Professional
 
-from .availability import SlotRequest, WorkingRange, any_professional, free_slots
-from .models import BookingPolicy, TimeOff, WorkingHours
+from . import slot_cache
+from .availability import (
+    SlotRequest,
+    WorkingRange,
+    any_professional_micros,
+    datetime_from_micros,
+    free_slot_micros,
+    micros_from_datetime,
+)
+from .models import BookingPolicy, ScheduleVersion, TimeOff, WorkingHours
 from .services import local_day_bounds
 
 MAX_RANGE_DAYS = 366
@@ -101,6 +110,32 @@ def _working_hours(ids: list[int]) -> dict[int, list[WorkingRange]]:
 _TIME_OFF, _BUSY = 0, 1
 
 
+class _SlotsAsDatetimes(Mapping):
+    """result["professionals"]: one professional's days of slots, made into datetimes only
+    when somebody asks for them."""
+
+    def __init__(self, micros: dict[int, dict[date, list[int]]]):
+        self._micros = micros
+
+    def __getitem__(self, professional_id: int) -> dict[date, list[datetime]]:
+        days = self._micros[professional_id]
+        return {day: [datetime_from_micros(s) for s in starts] for day, starts in days.items()}
+
+    def __iter__(self):
+        return iter(self._micros)
+
+    def __len__(self) -> int:
+        return len(self._micros)
+
+
+def _schedule_version(practice: Practice) -> int:
+    """Free when the caller used select_related("schedule_version"); 0 before any change."""
+    try:
+        return practice.schedule_version.version
+    except ScheduleVersion.DoesNotExist:
+        return 0
+
+
 def availability_for(
     *,
     practice: Practice,
@@ -112,9 +147,9 @@ def availability_for(
     now: datetime,
 ) -> dict[str, Any]:
     """Free slots of `service` per professional and merged ("any"), for local days
-    first_day..last_day, in two queries whatever the range or the number of appointments
-    (one when the caller already loaded `working` with `offering_with_hours`: its keys are then
-    the professionals)."""
+    first_day..last_day: from the cache (scheduling.slot_cache) when it has them, else in two
+    queries whatever the range or the number of appointments (one when the caller already
+    loaded `working` with `offering_with_hours`: its keys are then the professionals)."""
     if last_day < first_day:
         raise ServiceError(_("The end date must not be before the start date."), field="to")
     if (last_day - first_day).days >= MAX_RANGE_DAYS:
@@ -124,6 +159,65 @@ def availability_for(
     refusal = outside_booking_window(first_day, last_day, as_utc(now).date())
     if refusal:
         raise ServiceError(refusal, field="from")
+    ids = list(working) if working is not None else [p.pk for p in professionals]
+    days = [date.fromordinal(n) for n in range(first_day.toordinal(), last_day.toordinal() + 1)]
+    policy = _policy_or_defaults(practice)
+    # The version is read before any appointment: see the protocol in slot_cache.
+    scope = slot_cache.scope_of(
+        practice_id=practice.pk,
+        version=_schedule_version(practice),
+        timezone=practice.timezone,
+        service_id=service.pk,
+    )
+    slots = slot_cache.cached_slots(scope=scope, professional_ids=ids, days=days)
+    missing = [pk for pk in ids if any((pk, day) not in slots for day in days)]
+    if missing:
+        fresh = _unclipped_slots(
+            practice=practice,
+            service=service,
+            policy=policy,
+            ids=missing,
+            working=working if working is not None else _working_hours(missing),
+            first_day=first_day,
+            last_day=last_day,
+        )
+        slot_cache.store_slots(scope=scope, entries=fresh)
+        slots.update(fresh)
+
+    earliest = micros_from_datetime(now + timedelta(minutes=policy.min_notice_minutes))
+    latest = micros_from_datetime(now + timedelta(days=policy.horizon_days))
+    per_professional = {
+        pk: {day: _between(slots[pk, day], earliest, latest) for day in days} for pk in ids
+    }
+    return {
+        "timezone": practice.timezone,
+        "professionals": _SlotsAsDatetimes(per_professional),
+        "any": {
+            day: [(datetime_from_micros(start), pk) for start, pk in merged]
+            for day, merged in any_professional_micros(per_professional, ids).items()
+        },
+    }
+
+
+def _between(starts: list[int], earliest: int, latest: int) -> list[int]:
+    return starts[bisect_left(starts, earliest) : bisect_right(starts, latest)]
+
+
+# The engine's slots before the minimum notice and the horizon: readers apply those with
+# their own clock, so one cached day serves every request.
+_UNCLIPPED_NOW = datetime(1, 1, 1, tzinfo=UTC)
+
+
+def _unclipped_slots(
+    *,
+    practice: Practice,
+    service: Service,
+    policy: BookingPolicy,
+    ids: list[int],
+    working: Mapping[int, list[WorkingRange]],
+    first_day: date,
+    last_day: date,
+) -> slot_cache.Entries:
     tz = ZoneInfo(practice.timezone)
     duration = timedelta(minutes=service.duration_minutes)
     before = timedelta(minutes=service.buffer_before_minutes)
@@ -131,12 +225,6 @@ def availability_for(
     # Every candidate start lies in [window_start, window_end); a slot near the edges can still
     # collide with what starts up to duration + buffer_after later or ends buffer_before earlier.
     window_start, window_end = local_day_bounds(first_day, last_day, tz)
-    if working is None:
-        ids = [p.pk for p in professionals]
-        working = _working_hours(ids)
-    else:
-        ids = list(working)
-
     # Time off and busy ranges in one round trip; integers cross the driver fastest.
     time_off_rows = (
         TimeOff.objects.filter(
@@ -155,11 +243,8 @@ def availability_for(
     )
     busy_rows = (
         Appointment.objects.active()
-        .filter(
-            professional_id__in=ids,
-            blocked_start__lt=window_end + duration + after,
-            blocked_end__gt=window_start - before,
-        )
+        .blocking(window_start - before, window_end + duration + after)
+        .filter(professional_id__in=ids)
         .order_by()
         .values_list(
             Value(_BUSY, output_field=IntegerField()),
@@ -193,10 +278,10 @@ def availability_for(
         else:
             time_off[professional_id].append((start, end))
 
-    policy = _policy_or_defaults(practice)
     step = timedelta(minutes=policy.slot_step_minutes) if policy.slot_step_minutes else None
-    per_professional = {
-        pk: free_slots(
+    entries: slot_cache.Entries = {}
+    for pk in ids:
+        by_day = free_slot_micros(
             SlotRequest(
                 tz=tz,
                 first_day=first_day,
@@ -210,18 +295,11 @@ def availability_for(
                 buffer_before=before,
                 buffer_after=after,
                 step=step,
-                now=now,
-                min_notice=timedelta(minutes=policy.min_notice_minutes),
-                horizon=timedelta(days=policy.horizon_days),
+                now=_UNCLIPPED_NOW,
             )
         )
-        for pk in ids
-    }
-    return {
-        "timezone": practice.timezone,
-        "professionals": per_professional,
-        "any": any_professional(per_professional, ids),
-    }
+        entries.update(((pk, day), starts) for day, starts in by_day.items())
+    return entries
 
 
 def time_off_by_month(*, practice: Practice, since: datetime) -> list[tuple[date, list[TimeOff]]]:

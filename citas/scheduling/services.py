@@ -3,15 +3,40 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from citas.core.errors import ServiceError
 from citas.practices.models import Practice, Professional
 
-from .models import MAX_HORIZON_DAYS, BookingPolicy, TimeOff, TimeOffReason, WorkingHours
+from .models import (
+    MAX_HORIZON_DAYS,
+    BookingPolicy,
+    ScheduleVersion,
+    TimeOff,
+    TimeOffReason,
+    WorkingHours,
+)
 
 TimeRange = tuple[time, time]
+
+
+def schedule_version_bump(*, practice_id: int) -> None:
+    """Invalidate the practice's cached free slots, atomically with the caller's change.
+
+    Call it LAST in the writing transaction: the UPDATE locks the practice's version row until
+    the commit, and taking that lock after every other one keeps concurrent writers free of
+    deadlocks (they queue on it instead).
+    """
+    bumped = ScheduleVersion.objects.filter(practice_id=practice_id)
+    if bumped.update(version=F("version") + 1):
+        return
+    try:
+        with transaction.atomic():
+            ScheduleVersion.objects.create(practice_id=practice_id, version=1)
+    except IntegrityError:  # a concurrent first change created it: count ours on top
+        bumped.update(version=F("version") + 1)
 
 
 def check_day_ranges(ranges: Sequence[TimeRange]) -> None:
@@ -50,7 +75,7 @@ def working_hours_set(
             error.field = f"day_{weekday}"
             raise
     WorkingHours.objects.filter(practice=practice, professional=professional).delete()
-    return WorkingHours.objects.bulk_create(
+    rows = WorkingHours.objects.bulk_create(
         WorkingHours(
             practice=practice,
             professional=professional,
@@ -61,6 +86,8 @@ def working_hours_set(
         for weekday, day_ranges in sorted(ranges.items())
         for start, end in sorted(day_ranges)
     )
+    schedule_version_bump(practice_id=practice.pk)
+    return rows
 
 
 @transaction.atomic
@@ -79,6 +106,7 @@ def working_hours_apply_default(*, professional: Professional) -> int:
         )
         for row in template
     )
+    schedule_version_bump(practice_id=professional.practice_id)
     return len(created)
 
 
@@ -100,19 +128,24 @@ def time_off_create(
         raise ServiceError(_("The end must be after the start."), field="end_date")
     if reason not in TimeOffReason.values:
         raise ServiceError(_("Choose a valid reason."), field="reason")
-    return TimeOff.objects.create(
-        practice=practice,
-        professional=professional,
-        start=start,
-        end=end,
-        all_day=all_day,
-        reason=reason,
-        note=note,
-    )
+    with transaction.atomic():
+        row = TimeOff.objects.create(
+            practice=practice,
+            professional=professional,
+            start=start,
+            end=end,
+            all_day=all_day,
+            reason=reason,
+            note=note,
+        )
+        schedule_version_bump(practice_id=practice.pk)
+    return row
 
 
+@transaction.atomic
 def time_off_delete(*, time_off: TimeOff) -> None:
     time_off.delete()
+    schedule_version_bump(practice_id=time_off.practice_id)
 
 
 def local_day_bounds(day: date, last_day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -173,6 +206,7 @@ def time_off_import_holidays(
     )
     new_rows = [row for row in rows if row.start not in existing]
     TimeOff.objects.bulk_create(new_rows)
+    schedule_version_bump(practice_id=practice.pk)
     return len(new_rows)
 
 
@@ -184,6 +218,7 @@ def booking_policy_update(
     slot_step_minutes: int,
     cancellation_window_hours: int,
     approval_required: bool,
+    complete_past_appointments: bool = False,
 ) -> BookingPolicy:
     if not 1 <= horizon_days <= MAX_HORIZON_DAYS:
         raise ServiceError(
@@ -196,5 +231,8 @@ def booking_policy_update(
     policy.slot_step_minutes = slot_step_minutes
     policy.cancellation_window_hours = cancellation_window_hours
     policy.approval_required = approval_required
-    policy.save()
+    policy.complete_past_appointments = complete_past_appointments
+    with transaction.atomic():
+        policy.save()
+        schedule_version_bump(practice_id=policy.practice_id)
     return policy

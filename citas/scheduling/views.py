@@ -228,7 +228,7 @@ def availability(request: HttpRequest, practice_slug: str) -> JsonResponse:
     # One query for the practice, its policy and the service: this endpoint is the hot path.
     service = (
         Service.objects.active()
-        .select_related("practice__booking_policy")
+        .select_related("practice__booking_policy", "practice__schedule_version")
         .filter(practice__slug=practice_slug, pk=params["service"])
         .first()
     )

@@ -126,7 +126,9 @@ class Availability(PublicView):
         responses={200: AvailabilitySerializer, **errors(400, 404)},
     )
     def get(self, request, slug: str):
-        practice = get_object_or_404(Practice.objects.select_related("booking_policy"), slug=slug)
+        practice = get_object_or_404(
+            Practice.objects.select_related("booking_policy", "schedule_version"), slug=slug
+        )
         params = parsed(AvailabilityQuerySerializer, request.query_params)
         service = Service.objects.active().filter(practice=practice, pk=params["service"]).first()
         if service is None:
