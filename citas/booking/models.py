@@ -67,6 +67,8 @@ class Client(BaseModel):
     privacy_accepted_at = models.DateTimeField(
         _("privacy policy accepted at"), null=True, blank=True
     )
+    # No-shows before this moment no longer count against the practice's no-show limit.
+    no_shows_reset_at = models.DateTimeField(_("no-shows reset at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("client")
@@ -122,6 +124,10 @@ class Appointment(BaseModel):
     )
     notes = models.TextField(_("notes"), blank=True)
     token = models.CharField(max_length=64, unique=True, default=new_appointment_token)
+    # The client answered "I'll be there" from a reminder (see attendance.py).
+    client_confirmed_at = models.DateTimeField(
+        _("attendance confirmed by the client at"), null=True, blank=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -135,6 +141,12 @@ class Appointment(BaseModel):
         indexes = [
             # scheduling.selectors.availability_for: a professional's blocked ranges in a window.
             models.Index(fields=["professional", "blocked_start"], name="appt_prof_blocked_start"),
+            # attendance.release_candidates: unconfirmed appointments starting soon.
+            models.Index(
+                fields=["start"],
+                name="appt_unconfirmed_start",
+                condition=Q(client_confirmed_at__isnull=True),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -168,6 +180,7 @@ class AppointmentEventKind(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
     COMPLETED = "completed", _("Completed")
     NO_SHOW = "no_show", _("No-show")
+    CLIENT_CONFIRMED = "client_confirmed", _("Attendance confirmed by the client")
 
 
 class AppointmentEvent(models.Model):

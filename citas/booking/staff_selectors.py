@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import Count, F, Max, Min, Q, QuerySet
 
 from citas.catalog.models import Service
 from citas.practices.models import Practice, Professional
-from citas.scheduling.models import WorkingHours
+from citas.scheduling.models import BookingPolicy, WorkingHours
 
 from .models import Appointment, AppointmentStatus, Client
 
@@ -147,8 +147,14 @@ def client_list(*, practice: Practice, search: str = "") -> QuerySet[Client]:
         rows = rows.filter(_client_matches(search))
     return rows.annotate(
         appointment_count=Count("appointments"),
+        # Counted as the no-show policy counts them: since the client's last reset.
         no_show_count=Count(
-            "appointments", filter=Q(appointments__status=AppointmentStatus.NO_SHOW)
+            "appointments",
+            filter=Q(appointments__status=AppointmentStatus.NO_SHOW)
+            & (
+                Q(no_shows_reset_at__isnull=True)
+                | Q(appointments__start__gt=F("no_shows_reset_at"))
+            ),
         ),
     ).order_by("full_name", "pk")
 
@@ -168,3 +174,12 @@ def client_search(
 
 def client_history(client: Client) -> QuerySet[Appointment]:
     return client.appointments.select_related("service", "professional").order_by("-start")
+
+
+def asks_confirmation(practice: Practice) -> bool:
+    """Does the practice ask clients to confirm their attendance (booking rules)? Free when
+    the practice was loaded with select_related("booking_policy")."""
+    try:
+        return bool(practice.booking_policy.confirmation_request_hours)
+    except BookingPolicy.DoesNotExist:
+        return False

@@ -31,6 +31,7 @@ from .staff_forms import (
     RescheduleForm,
     StaffBookingForm,
 )
+from .staff_selectors import asks_confirmation
 
 PAGE_SIZE = 25
 MUTED_STATUSES = (AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW)
@@ -111,13 +112,17 @@ def _event(appointment, tz) -> dict:
     classes = [f"status-{status}"]
     if status in MUTED_STATUSES:
         classes.append("status-muted")
+    confirmed_by_client = appointment.client_confirmed_at is not None
+    mark = "✓ " if confirmed_by_client and status in ACTIVE_STATUSES else ""
+    if mark:
+        classes.append("client-confirmed")
     return {
         "id": appointment.pk,
         "resourceIds": [appointment.professional_id],
         # Wall-clock time of the practice: the widget shows it as given, in any browser.
         "start": start.strftime("%Y-%m-%dT%H:%M:%S"),
         "end": appointment.end.astimezone(tz).strftime("%Y-%m-%dT%H:%M:%S"),
-        "title": f"{start:%H:%M} {appointment.client.full_name} · {appointment.service.name}",
+        "title": f"{mark}{start:%H:%M} {appointment.client.full_name} · {appointment.service.name}",
         "backgroundColor": appointment.service.color,
         "classNames": classes,
         # What can be dragged can also be stretched: resizing changes the appointment's end.
@@ -126,6 +131,7 @@ def _event(appointment, tz) -> dict:
         "extendedProps": {
             "status": status,
             "statusLabel": str(appointment.get_status_display()),
+            "clientConfirmed": confirmed_by_client,
             "professional": appointment.professional.display_name,
         },
     }
@@ -240,6 +246,7 @@ def appointment_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "tab": filters.tab,
             "page": page,
+            "asks_confirmation": asks_confirmation(practice),
             "query": query.urlencode(),
         },
     )
@@ -271,6 +278,7 @@ def _render_detail(request, appointment, *, reschedule_form=None, status=200):
         "is_pending": appointment.status == AppointmentStatus.PENDING,
         "can_close": appointment.status == AppointmentStatus.CONFIRMED and started,
         "reschedule_form": reschedule_form,
+        "asks_confirmation": asks_confirmation(appointment.practice),
     }
     return render(request, "booking/staff/appointment_detail.html", context, status=status)
 
