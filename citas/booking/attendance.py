@@ -28,7 +28,7 @@ from .services import appointment_cancel
 
 def _locked(appointment: Appointment) -> Appointment:
     return (
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))
         .select_related("practice__booking_policy", "client__user")
         .get(pk=appointment.pk)
     )
