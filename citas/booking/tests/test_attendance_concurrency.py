@@ -42,9 +42,12 @@ def test_twenty_workers_release_an_appointment_once(appointment):
     assert results.count(True) == 1
     assert results.count(False) == THREADS - 1
     assert appointment.events.filter(kind="cancelled").count() == 1
-    assert Notification.objects.filter(
-        appointment=appointment, kind=NotificationKind.CANCELLED
-    ).count() == 1
+    assert (
+        Notification.objects.filter(
+            appointment=appointment, kind=NotificationKind.CANCELLED
+        ).count()
+        == 1
+    )
 
 
 def test_a_client_confirming_while_workers_release_never_ends_half_done(appointment):
