@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from citas.core.errors import ServiceError
 from citas.notifications.models import NotificationKind, NotificationStatus
 from citas.notifications.services import client_language, confirmation_requests_cancel
-from citas.scheduling.models import MAX_CONFIRMATION_HOURS
+from citas.scheduling.models import MAX_CONFIRMATION_HOURS, BookingPolicy
 
 from .models import (
     ACTIVE_STATUSES,
@@ -57,7 +57,10 @@ def appointment_client_confirm(
 
 def release_deadline(appointment: Appointment) -> datetime | None:
     """When an unconfirmed `appointment` is released; None when the practice never does."""
-    hours = appointment.practice.booking_policy.release_unconfirmed_hours
+    try:
+        hours = appointment.practice.booking_policy.release_unconfirmed_hours
+    except BookingPolicy.DoesNotExist:
+        return None
     return appointment.start - timedelta(hours=hours) if hours else None
 
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from citas.core.errors import ServiceError
 
-from .attendance import appointment_client_confirm
+from .attendance import appointment_client_confirm, release_deadline
 from .models import ACTIVE_STATUSES
 from .selectors import appointment_for_token
 from .services import appointment_cancel
@@ -27,6 +27,7 @@ def _page(request, appointment, *, answer: str, error: str = "", status: int = 2
         "active": appointment.status in ACTIVE_STATUSES and appointment.start > timezone.now(),
         "done": request.GET.get("hecho") == "1",
         "error": error,
+        "release_at": release_deadline(appointment),
     }
     return render(request, PAGE, context, status=status)
 

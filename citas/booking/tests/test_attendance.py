@@ -123,6 +123,7 @@ def test_opening_the_link_changes_nothing(client, s):
 
     assert response.status_code == 200
     assert b'<form method="post"' in response.content
+    assert "2 de diciembre de 2026 a las 10:00" in response.content.decode()  # the deadline
     appointment.refresh_from_db()
     assert appointment.client_confirmed_at is None
 
@@ -348,3 +349,22 @@ def test_the_client_confirming_a_released_appointment_is_told_it_is_gone(s):
 
     with pytest.raises(ServiceError):
         appointment_client_confirm(appointment=appointment, now=THURSDAY_TEN - timedelta(hours=2))
+
+
+def test_the_text_message_asks_and_links_the_answer(s):
+    from citas.notifications.models import Channel, ClientContactPreference
+    from citas.notifications.services import settings_for
+
+    options = settings_for(s.practice)
+    options.sms_enabled = True
+    options.save()
+    s.client.phone = "600 000 000"
+    s.client.save()
+    ClientContactPreference.objects.create(client=s.client, sms_consent=True)
+    appointment = book(s)
+
+    sms = requests_of(appointment).get(channel=Channel.SMS)
+
+    text = render_notification(sms).text
+    assert "¿vendrás a tu cita" in text
+    assert url("attend", appointment) in text
