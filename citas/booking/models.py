@@ -79,6 +79,8 @@ class Client(BaseModel):
     )
     blocked_at = models.DateTimeField(_("blocked at"), null=True, blank=True)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+    # No-shows before this moment no longer count against the practice's no-show limit.
+    no_shows_reset_at = models.DateTimeField(_("no-shows reset at"), null=True, blank=True)
 
     objects = ClientManager()
     all_objects = models.Manager()
@@ -167,6 +169,10 @@ class Appointment(BaseModel):
     )
     notes = models.TextField(_("notes"), blank=True)
     token = models.CharField(max_length=64, unique=True, default=new_appointment_token)
+    # The client answered "I'll be there" from a reminder (see attendance.py).
+    client_confirmed_at = models.DateTimeField(
+        _("attendance confirmed by the client at"), null=True, blank=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -191,6 +197,12 @@ class Appointment(BaseModel):
                 fields=["practice", "start"],
                 condition=Q(status__in=["pending", "confirmed"]),
                 name="appt_open_practice_start",
+            ),
+            # attendance.release_candidates: unconfirmed appointments starting soon.
+            models.Index(
+                fields=["start"],
+                name="appt_unconfirmed_start",
+                condition=Q(client_confirmed_at__isnull=True),
             ),
         ]
         constraints = [
@@ -225,6 +237,7 @@ class AppointmentEventKind(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
     COMPLETED = "completed", _("Completed")
     NO_SHOW = "no_show", _("No-show")
+    CLIENT_CONFIRMED = "client_confirmed", _("Attendance confirmed by the client")
 
 
 class AppointmentEvent(models.Model):

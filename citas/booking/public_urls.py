@@ -3,7 +3,7 @@ app's availability JSON; the manage link and "Mis citas" are mounted by config.u
 
 from django.urls import path
 
-from . import client_views, public_views
+from . import attendance_views, client_views, public_views
 
 app_name = "public_booking"
 
@@ -18,6 +18,8 @@ manage_patterns = (
         path("", client_views.manage, name="page"),
         path("cancelar/", client_views.manage_cancel, name="cancel"),
         path("cambiar/", client_views.manage_reschedule, name="reschedule"),
+        path("asistire/", attendance_views.attend, name="attend"),
+        path("no-podre-ir/", attendance_views.decline, name="decline"),
     ],
     "manage",
 )

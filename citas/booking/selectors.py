@@ -13,7 +13,9 @@ def appointment_for_member(request: HttpRequest, pk: int) -> Appointment:
     """An appointment of the practice the user works in, or 404."""
     membership = require_membership(request)
     return get_object_or_404(
-        Appointment.objects.select_related("practice", "professional", "service", "client"),
+        Appointment.objects.select_related(
+            "practice__booking_policy", "professional", "service", "client"
+        ),
         pk=pk,
         practice=membership.practice,
     )

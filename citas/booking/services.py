@@ -33,6 +33,7 @@ from .models import (
     AppointmentStatus,
     Client,
 )
+from .no_shows import online_booking_needs_approval
 from .rules import SlotTaken as SlotTaken  # the lost race, raised here for every caller
 from .rules import (
     check_bookable,
@@ -171,7 +172,11 @@ def appointment_book(
                 now=now,
                 exclude_pk=None,
             )
-        pending = by_client and policy_for(practice).approval_required
+        policy = policy_for(practice)
+        pending = by_client and (
+            policy.approval_required
+            or online_booking_needs_approval(practice=practice, policy=policy, client=client)
+        )
         appointment = Appointment.objects.create(
             practice=practice,
             professional=professional,

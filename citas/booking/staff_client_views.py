@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from citas.core.errors import ServiceError, add_service_error
 from citas.practices.selectors import require_membership
@@ -15,7 +15,7 @@ from citas.privacy.models import AuditAction
 from citas.privacy.selectors import can_see_client_notes, client_privacy_panel
 from citas.privacy.services import audit_record
 
-from . import services, staff_selectors
+from . import no_shows, services, staff_selectors
 from .models import AppointmentStatus
 from .selectors import client_for_member
 from .staff_forms import ClientForm, MergeForm
@@ -90,7 +90,12 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     client = client_for_member(request, pk)
     membership = require_membership(request)
     history = list(staff_selectors.client_history(client))
-    no_shows = sum(1 for a in history if a.status == AppointmentStatus.NO_SHOW)
+    reset_at = client.no_shows_reset_at
+    no_shows = sum(
+        1
+        for a in history
+        if a.status == AppointmentStatus.NO_SHOW and (reset_at is None or a.start > reset_at)
+    )
     show_notes = can_see_client_notes(membership)
     audit_record(
         practice=membership.practice,
@@ -113,6 +118,15 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         },
     )
+
+
+@login_required
+@require_POST
+def client_no_shows_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    client = client_for_member(request, pk)
+    no_shows.client_no_shows_reset(client=client)
+    messages.success(request, _("The no-show count starts again from zero."))
+    return redirect("booking_staff:client_detail", pk=client.pk)
 
 
 @login_required

@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 from citas.catalog.models import Service
 from citas.core.timezones import as_utc, local_midnight
 from citas.practices.models import Practice, Professional
-from citas.scheduling.models import WorkingHours
+from citas.scheduling.models import BookingPolicy, WorkingHours
 
 from .models import Appointment, AppointmentStatus, Client
 from .rules import slot_for
@@ -40,6 +40,7 @@ AGENDA_FIELDS = (
     "service__name",
     "service__color",
     "professional__display_name",
+    "client_confirmed_at",
 )
 
 
@@ -164,7 +165,13 @@ def client_list(*, practice: Practice, search: str = "") -> QuerySet[Client]:
     of_client = Appointment.objects.filter(client=OuterRef("pk")).order_by().values("client")
     return rows.annotate(
         appointment_count=_count(of_client),
-        no_show_count=_count(of_client.filter(status=AppointmentStatus.NO_SHOW)),
+        # Counted as the no-show policy counts them: since the client's last reset.
+        no_show_count=_count(
+            of_client.filter(status=AppointmentStatus.NO_SHOW).filter(
+                Q(client__no_shows_reset_at__isnull=True)
+                | Q(start__gt=OuterRef("no_shows_reset_at"))
+            )
+        ),
     ).order_by("full_name", "pk")
 
 
@@ -183,3 +190,12 @@ def client_search(
 
 def client_history(client: Client) -> QuerySet[Appointment]:
     return client.appointments.select_related("service", "professional").order_by("-start")
+
+
+def asks_confirmation(practice: Practice) -> bool:
+    """Does the practice ask clients to confirm their attendance (booking rules)? Free when
+    the practice was loaded with select_related("booking_policy")."""
+    try:
+        return bool(practice.booking_policy.confirmation_request_hours)
+    except BookingPolicy.DoesNotExist:
+        return False

@@ -22,4 +22,9 @@ urlpatterns = [
     path("clientes/<int:pk>/", client_views.client_detail, name="client_detail"),
     path("clientes/<int:pk>/editar/", client_views.client_edit, name="client_edit"),
     path("clientes/<int:pk>/fusionar/", client_views.client_merge, name="client_merge"),
+    path(
+        "clientes/<int:pk>/no-presentados/reiniciar/",
+        client_views.client_no_shows_reset,
+        name="client_no_shows_reset",
+    ),
 ]

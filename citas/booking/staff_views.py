@@ -32,6 +32,7 @@ from .staff_forms import (
     RescheduleForm,
     StaffBookingForm,
 )
+from .staff_selectors import asks_confirmation
 
 PAGE_SIZE = 25
 MUTED_STATUSES = (AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW)
@@ -120,13 +121,17 @@ def _event(row: dict, tz, status_labels: dict) -> dict:
     classes = [f"status-{status}"]
     if status in MUTED_STATUSES:
         classes.append("status-muted")
+    confirmed_by_client = row["client_confirmed_at"] is not None
+    mark = "✓ " if confirmed_by_client and status in ACTIVE_STATUSES else ""
+    if mark:
+        classes.append("client-confirmed")
     return {
         "id": row["id"],
         "resourceIds": [row["professional_id"]],
         # Wall-clock time of the practice: the widget shows it as given, in any browser.
         "start": start.strftime("%Y-%m-%dT%H:%M:%S"),
         "end": row["end"].astimezone(tz).strftime("%Y-%m-%dT%H:%M:%S"),
-        "title": f"{start:%H:%M} {row['client__full_name']} · {row['service__name']}",
+        "title": f"{mark}{start:%H:%M} {row['client__full_name']} · {row['service__name']}",
         "backgroundColor": row["service__color"],
         "classNames": classes,
         # What can be dragged can also be stretched: resizing changes the appointment's end.
@@ -135,6 +140,7 @@ def _event(row: dict, tz, status_labels: dict) -> dict:
         "extendedProps": {
             "status": status,
             "statusLabel": status_labels[status],
+            "clientConfirmed": confirmed_by_client,
             "professional": row["professional__display_name"],
         },
     }
@@ -253,6 +259,7 @@ def appointment_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "tab": filters.tab,
             "page": page,
+            "asks_confirmation": asks_confirmation(practice),
             "query": query.urlencode(),
         },
     )
@@ -284,6 +291,7 @@ def _render_detail(request, appointment, *, reschedule_form=None, status=200):
         "is_pending": appointment.status == AppointmentStatus.PENDING,
         "can_close": appointment.status == AppointmentStatus.CONFIRMED and started,
         "reschedule_form": reschedule_form,
+        "asks_confirmation": asks_confirmation(appointment.practice),
     }
     return render(request, "booking/staff/appointment_detail.html", context, status=status)
 

@@ -117,10 +117,18 @@ def _appointment_context(notification) -> dict:
         if payload.get("previous_start"):
             previous = datetime.fromisoformat(payload["previous_start"])
             context["previous_when"] = format_when(previous, tz, notification.language)
-        if notification.kind == NotificationKind.REMINDER:
+        if notification.kind in (
+            NotificationKind.REMINDER,
+            NotificationKind.CONFIRMATION_REQUEST,
+        ):
             context["unsubscribe_url"] = site_url(
                 reverse("notifications:unsubscribe", args=[payload["token"]])
             )
+            context["attend_url"] = site_url(reverse("manage:attend", args=[payload["token"]]))
+            context["decline_url"] = site_url(reverse("manage:decline", args=[payload["token"]]))
+        if payload.get("release_at"):
+            release_at = datetime.fromisoformat(payload["release_at"])
+            context["release_when"] = format_when(release_at, tz, notification.language)
     except KeyError as missing:
         raise RenderError(f"missing template variable {missing}") from missing
     except (TypeError, ValueError) as error:

@@ -10,6 +10,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from citas.core.timezones import as_utc, at_local_time
+from citas.scheduling.selectors import policy_for
 
 from .models import (
     CalendarFeed,
@@ -37,7 +38,10 @@ SMS_KINDS = {
     NotificationKind.RESCHEDULED,
     NotificationKind.CANCELLED,
     NotificationKind.REMINDER,
+    NotificationKind.CONFIRMATION_REQUEST,
 }
+# Messages queued ahead of the appointment: moved or cancelled with it.
+AHEAD_KINDS = (NotificationKind.REMINDER, NotificationKind.CONFIRMATION_REQUEST)
 
 
 def settings_for(practice) -> NotificationSettings:
@@ -127,12 +131,42 @@ def _reminder_rows(appointment, *, now, payload, preference, sms_on, hours) -> l
     return rows
 
 
-def _cancel_pending_reminders(appointment) -> int:
+def _confirmation_request_rows(appointment, *, now, payload, preference, sms_on):
+    """The "will you come?" message, when the practice asks for it (see booking.attendance)."""
+    policy = policy_for(appointment.practice)
+    hours = policy.confirmation_request_hours
+    if not hours or appointment.client_confirmed_at is not None:
+        return []
+    if preference and preference.reminders_unsubscribed_at:
+        return []
+    due_at = appointment.start - timedelta(hours=hours)
+    if due_at <= now:
+        return []
+    extra = {"hours_before": hours}
+    if policy.release_unconfirmed_hours:
+        release_at = appointment.start - timedelta(hours=policy.release_unconfirmed_hours)
+        extra["release_at"] = release_at.isoformat()
+    return _client_rows(
+        appointment,
+        NotificationKind.CONFIRMATION_REQUEST,
+        now=due_at,
+        payload=payload | extra,
+        preference=preference,
+        sms_on=sms_on,
+    )
+
+
+def _cancel_pending_reminders(appointment, kinds=AHEAD_KINDS) -> int:
     return Notification.objects.filter(
         appointment=appointment,
-        kind=NotificationKind.REMINDER,
+        kind__in=kinds,
         status=NotificationStatus.PENDING,
     ).update(status=NotificationStatus.CANCELLED, last_error="appointment changed")
+
+
+def confirmation_requests_cancel(*, appointment) -> int:
+    """The client has answered: pending requests to confirm are moot."""
+    return _cancel_pending_reminders(appointment, kinds=[NotificationKind.CONFIRMATION_REQUEST])
 
 
 def on_appointment_event(
@@ -195,6 +229,13 @@ def on_appointment_event(
             preference=preference,
             sms_on=options.sms_enabled,
             hours=options.reminder_hours,
+        )
+        rows += _confirmation_request_rows(
+            appointment,
+            now=now,
+            payload=payload,
+            preference=preference,
+            sms_on=options.sms_enabled,
         )
 
     practice_kind = None
@@ -291,7 +332,7 @@ def reminders_unsubscribe(*, client, now: datetime | None = None) -> ClientConta
             preference.save(update_fields=["reminders_unsubscribed_at", "updated_at"])
         Notification.objects.filter(
             appointment__client=client,
-            kind=NotificationKind.REMINDER,
+            kind__in=AHEAD_KINDS,
             status=NotificationStatus.PENDING,
         ).update(status=NotificationStatus.CANCELLED, last_error="client unsubscribed")
     return preference

@@ -8,12 +8,12 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from citas.core.errors import ServiceError
+from citas.core.errors import ServiceError, add_service_error
 from citas.core.timezones import at_local_time, outside_booking_window
 from citas.practices.models import Practice, Professional
 
 from .models import BookingPolicy, TimeOffReason, Weekday
-from .services import TimeRange, check_day_ranges, local_day_bounds
+from .services import TimeRange, check_day_ranges, local_day_bounds, release_rule_error
 
 _RANGE = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*[-–—]\s*(\d{1,2})(?:[:.h](\d{2}))?$")
 
@@ -242,7 +242,29 @@ class BookingPolicyForm(forms.ModelForm):
             "cancellation_window_hours",
             "approval_required",
             "complete_past_appointments",
+            "confirmation_request_hours",
+            "release_unconfirmed_hours",
+            "no_show_limit",
+            "no_show_action",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only meaningful with a limit; a form without it keeps the current choice.
+        self.fields["no_show_action"].required = False
+
+    def clean_no_show_action(self) -> str:
+        return self.cleaned_data["no_show_action"] or self.instance.no_show_action
+
+    def clean(self):
+        cleaned = super().clean()
+        error = release_rule_error(
+            asked=cleaned.get("confirmation_request_hours"),
+            release=cleaned.get("release_unconfirmed_hours"),
+        )
+        if error is not None:
+            add_service_error(self, error)
+        return cleaned
 
 
 class AvailabilityQueryForm(forms.Form):

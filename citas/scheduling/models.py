@@ -99,6 +99,14 @@ class TimeOff(BaseModel):
         return f"{self.get_reason_display()} {self.start:%Y-%m-%d}"
 
 
+MAX_CONFIRMATION_HOURS = 24 * 14
+
+
+class NoShowAction(models.TextChoices):
+    APPROVAL = "approval", _("Online bookings need approval")
+    REFUSE = "refuse", _("Online bookings are refused (call the practice)")
+
+
 class BookingPolicy(BaseModel):
     """How far ahead and how close to the moment clients may book."""
 
@@ -145,6 +153,40 @@ class BookingPolicy(BaseModel):
         ),
     )
 
+    confirmation_request_hours = models.PositiveSmallIntegerField(
+        _("ask clients to confirm (hours before)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_CONFIRMATION_HOURS)],
+        help_text=_(
+            "Clients get a message with “I'll be there” and “I can't come” this many hours "
+            "before. Empty: don't ask."
+        ),
+    )
+    release_unconfirmed_hours = models.PositiveSmallIntegerField(
+        _("release unconfirmed appointments (hours before)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_CONFIRMATION_HOURS)],
+        help_text=_(
+            "Appointments still unconfirmed this many hours before are cancelled and the client "
+            "is told. Empty: never release."
+        ),
+    )
+    no_show_limit = models.PositiveSmallIntegerField(
+        _("no-shows allowed"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("After this many no-shows a client can no longer book online freely."),
+    )
+    no_show_action = models.CharField(
+        _("then"),
+        max_length=16,
+        choices=NoShowAction.choices,
+        default=NoShowAction.APPROVAL,
+    )
+
     class Meta:
         verbose_name = _("booking policy")
         verbose_name_plural = _("booking policies")
@@ -155,6 +197,12 @@ class BookingPolicy(BaseModel):
             ),
             models.CheckConstraint(
                 condition=Q(slot_step_minutes__lte=720), name="booking_policy_step_range"
+            ),
+            # Releasing only makes sense after asking: the client must have had the chance.
+            models.CheckConstraint(
+                condition=Q(release_unconfirmed_hours__isnull=True)
+                | Q(confirmation_request_hours__gt=F("release_unconfirmed_hours")),
+                name="booking_policy_release_after_request",
             ),
         ]
 

@@ -13,6 +13,7 @@ from citas.practices.models import Practice, Professional
 from .models import (
     MAX_HORIZON_DAYS,
     BookingPolicy,
+    NoShowAction,
     ScheduleVersion,
     TimeOff,
     TimeOffReason,
@@ -210,6 +211,22 @@ def time_off_import_holidays(
     return len(new_rows)
 
 
+def release_rule_error(*, asked: int | None, release: int | None) -> ServiceError | None:
+    """Releasing unconfirmed appointments needs a request to confirm, sent earlier."""
+    if release and not asked:
+        return ServiceError(
+            _("Ask clients to confirm first: only then can unconfirmed ones be released."),
+            field="release_unconfirmed_hours",
+        )
+    if release and release >= asked:
+        return ServiceError(
+            _("Release later than you ask: fewer hours before the appointment than %(hours)d.")
+            % {"hours": asked},
+            field="release_unconfirmed_hours",
+        )
+    return None
+
+
 def booking_policy_update(
     *,
     policy: BookingPolicy,
@@ -219,6 +236,10 @@ def booking_policy_update(
     cancellation_window_hours: int,
     approval_required: bool,
     complete_past_appointments: bool = False,
+    confirmation_request_hours: int | None = None,
+    release_unconfirmed_hours: int | None = None,
+    no_show_limit: int | None = None,
+    no_show_action: str = NoShowAction.APPROVAL,
 ) -> BookingPolicy:
     if not 1 <= horizon_days <= MAX_HORIZON_DAYS:
         raise ServiceError(
@@ -226,12 +247,19 @@ def booking_policy_update(
             % {"max": MAX_HORIZON_DAYS},
             field="horizon_days",
         )
+    error = release_rule_error(asked=confirmation_request_hours, release=release_unconfirmed_hours)
+    if error is not None:
+        raise error
     policy.min_notice_minutes = min_notice_minutes
     policy.horizon_days = horizon_days
     policy.slot_step_minutes = slot_step_minutes
     policy.cancellation_window_hours = cancellation_window_hours
     policy.approval_required = approval_required
     policy.complete_past_appointments = complete_past_appointments
+    policy.confirmation_request_hours = confirmation_request_hours
+    policy.release_unconfirmed_hours = release_unconfirmed_hours
+    policy.no_show_limit = no_show_limit
+    policy.no_show_action = no_show_action
     with transaction.atomic():
         policy.save()
         schedule_version_bump(practice_id=policy.practice_id)

@@ -176,3 +176,21 @@ def test_errors_speak_the_request_language(clinic, anonymous):
         book_url(clinic), booking(clinic, email="x"), format="json", HTTP_ACCEPT_LANGUAGE="en"
     )
     assert response.json()["error"]["message"] == "Check the highlighted values."
+
+
+def test_a_client_past_the_no_show_limit_is_refused_with_a_clear_error(clinic, anonymous):
+    from citas.scheduling.selectors import policy_for
+
+    policy = policy_for(clinic.practice)
+    policy.no_show_limit, policy.no_show_action = 1, "refuse"
+    policy.save()
+    anonymous.post(book_url(clinic), booking(clinic), format="json")
+    Appointment.objects.update(status="no_show")
+
+    response = anonymous.post(
+        book_url(clinic), booking(clinic, start=free_start(days=2).isoformat()), format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "no_show_limit"
+    assert Appointment.objects.count() == 1
