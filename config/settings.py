@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "citas.scheduling",
     "citas.booking",
     "citas.notifications",
+    "citas.reports",
     # Not "rest_framework": its Spanish catalogue would override Django's own wording across
     # the site ("Este campo es requerido."); the API renders JSON only and needs no templates.
     "drf_spectacular",

@@ -27,6 +27,7 @@ urlpatterns = [
     path("app/", include("citas.practices.urls")),
     path("app/servicios/", include("citas.catalog.urls")),
     path("app/agenda/", include("citas.scheduling.urls")),
+    path("app/informes/", include("citas.reports.urls")),
     path("app/", include("citas.booking.staff_urls")),
     path("r/<slug:practice_slug>/", include("citas.scheduling.public_urls")),
     path("r/<slug:practice_slug>/", include("citas.booking.public_urls")),

@@ -92,6 +92,14 @@ class AppointmentStatus(models.TextChoices):
 ACTIVE_STATUSES = (AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED)
 
 
+class AppointmentChannel(models.TextChoices):
+    """Where a booking came from: the reports count bookings by channel."""
+
+    PUBLIC = "public", _("Booking page")
+    STAFF = "staff", _("Staff")
+    API = "api", _("API")
+
+
 class AppointmentQuerySet(models.QuerySet):
     def active(self):
         """Appointments that hold their time: pending or confirmed."""
@@ -122,6 +130,12 @@ class Appointment(BaseModel):
     )
     notes = models.TextField(_("notes"), blank=True)
     token = models.CharField(max_length=64, unique=True, default=new_appointment_token)
+    channel = models.CharField(
+        _("channel"),
+        max_length=8,
+        choices=AppointmentChannel.choices,
+        default=AppointmentChannel.STAFF,
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -135,6 +149,8 @@ class Appointment(BaseModel):
         indexes = [
             # scheduling.selectors.availability_for: a professional's blocked ranges in a window.
             models.Index(fields=["professional", "blocked_start"], name="appt_prof_blocked_start"),
+            # reports.selectors: a practice's appointments in a period, grouped by week/status.
+            models.Index(fields=["practice", "start"], name="appt_practice_start"),
         ]
         constraints = [
             models.CheckConstraint(
