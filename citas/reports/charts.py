@@ -6,7 +6,7 @@ which is what screen readers read; the SVG carries a title and is marked as an i
 
 from collections.abc import Sequence
 
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -17,10 +17,14 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F
 # Light to dark blue for the heat map: reads by lightness alone.
 SEQUENTIAL = ("#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
 
-WIDTH = 640
-LABEL_WIDTH = 200
+# A phone's width in CSS pixels, so that 12-unit text stays ~12 px there; app.css caps the
+# width on larger screens.
+WIDTH = 360
+LABEL_WIDTH = 120
+LABEL_CHARS = 19
 ROW_HEIGHT = 22
-LEGEND_HEIGHT = 22
+LEGEND_ROW = 20
+LEGEND_PER_ROW = 2
 
 
 def display(value, kind: str) -> str:
@@ -35,14 +39,18 @@ def display(value, kind: str) -> str:
         return f"{number_format(value, 2, force_grouping=True)} €"
     if kind == Kind.COUNT:
         return number_format(value, 0, force_grouping=True)
+    if kind == Kind.DATE:
+        return date_format(value, "SHORT_DATE_FORMAT")
     return str(value)
 
 
 def _svg(title: str, height: int, body: SafeString) -> SafeString:
     return format_html(
-        '<svg class="chart" viewBox="0 0 {} {}" width="100%" role="img" '
+        '<svg class="chart" viewBox="0 0 {} {}" width="{}" height="{}" role="img" '
         'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">'
         "<title>{}</title>{}</svg>",
+        WIDTH,
+        height,
         WIDTH,
         height,
         title,
@@ -51,13 +59,20 @@ def _svg(title: str, height: int, body: SafeString) -> SafeString:
 
 
 def _legend(names: Sequence[str]) -> SafeString:
-    step = (WIDTH - LABEL_WIDTH) // max(len(names), 1)
+    step = WIDTH // LEGEND_PER_ROW
     return format_html_join(
         "",
-        '<rect x="{}" y="4" width="12" height="12" fill="{}"/>'
-        '<text x="{}" y="15" font-size="12">{}</text>',
+        '<rect x="{}" y="{}" width="12" height="12" fill="{}"/>'
+        '<text x="{}" y="{}" font-size="12">{}</text>',
         (
-            (LABEL_WIDTH + i * step, PALETTE[i % len(PALETTE)], LABEL_WIDTH + i * step + 16, name)
+            (
+                (i % LEGEND_PER_ROW) * step,
+                4 + (i // LEGEND_PER_ROW) * LEGEND_ROW,
+                PALETTE[i % len(PALETTE)],
+                (i % LEGEND_PER_ROW) * step + 16,
+                15 + (i // LEGEND_PER_ROW) * LEGEND_ROW,
+                name,
+            )
             for i, name in enumerate(names)
         ),
     )
@@ -72,9 +87,9 @@ def stacked_bars(
     kind = kind or columns[values[0]].kind
     totals = [sum(float(row[i] or 0) for i in values) for row in table.rows]
     top = 1.0 if kind == Kind.RATIO else max(totals, default=0) or 1.0
-    bar_room = WIDTH - LABEL_WIDTH - 70
+    bar_room = WIDTH - LABEL_WIDTH - 56
     legend = _legend([columns[i].label for i in values]) if len(values) > 1 else ""
-    offset = LEGEND_HEIGHT if legend else 0
+    offset = -(-len(values) // LEGEND_PER_ROW) * LEGEND_ROW + 4 if legend else 0
     parts = []
     for n, row in enumerate(table.rows):
         y = offset + n * ROW_HEIGHT
@@ -92,7 +107,7 @@ def stacked_bars(
                 '<text x="{}" y="{}" font-size="12">{}</text>',
                 LABEL_WIDTH - 6,
                 y + 15,
-                name[:32],
+                name if len(name) <= LABEL_CHARS else name[: LABEL_CHARS - 1] + "…",
                 format_html_join(
                     "",
                     '<rect x="{}" y="{}" width="{}" height="16" fill="{}"/>',
@@ -112,11 +127,11 @@ def heat_map(table: Table, *, rate: int, weekdays: Sequence[str]) -> SafeString:
     cells = {(row[0], row[1]): row[rate] for row in table.rows}
     hours = sorted({row[1] for row in table.rows}) or [9]
     hours = list(range(min(hours), max(hours) + 1))
-    size = min(36, (WIDTH - 90) // len(hours))
+    size = min(30, (WIDTH - 74) // len(hours))
     parts = [
         format_html(
             '<text x="{}" y="14" font-size="11" text-anchor="middle">{}</text>',
-            90 + i * size + size // 2,
+            74 + i * size + size // 2,
             hour,
         )
         for i, hour in enumerate(hours)
@@ -125,7 +140,7 @@ def heat_map(table: Table, *, rate: int, weekdays: Sequence[str]) -> SafeString:
         y = 20 + r * size
         parts.append(
             format_html(
-                '<text x="84" y="{}" font-size="12" text-anchor="end">{}</text>',
+                '<text x="70" y="{}" font-size="12" text-anchor="end">{}</text>',
                 y + size // 2 + 4,
                 weekday,
             )
@@ -140,7 +155,7 @@ def heat_map(table: Table, *, rate: int, weekdays: Sequence[str]) -> SafeString:
             parts.append(
                 format_html(
                     '<rect x="{}" y="{}" width="{}" height="{}" fill="{}" stroke="#adb5bd"/>',
-                    90 + i * size,
+                    74 + i * size,
                     y,
                     size,
                     size,
