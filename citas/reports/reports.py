@@ -11,7 +11,6 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
-    Min,
     OuterRef,
     Q,
     Sum,
@@ -23,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from citas.booking.models import (
+    Appointment,
     AppointmentChannel,
     AppointmentEvent,
     AppointmentEventKind,
@@ -265,43 +265,18 @@ def revenue(practice: Practice, period: Period, **_kwargs) -> Table:
     )
 
 
-def _clients_in(practice: Practice, period: Period):
-    """The practice's clients with a booked (not cancelled) appointment in the period."""
-    start, end = local_bounds(period.first, period.last, period.tz)
-    in_period = Q(
-        appointments__start__gte=start,
-        appointments__start__lt=end,
-        appointments__status__in=BOOKED_STATUSES,
-    )
-    if period.professional_id is not None:
-        in_period &= Q(appointments__professional_id=period.professional_id)
-    if period.service_id is not None:
-        in_period &= Q(appointments__service_id=period.service_id)
-    return (
-        Client.objects.filter(practice=practice)
-        .annotate(
-            visits=Count("appointments", filter=in_period & Q(appointments__status="completed")),
-            booked=Count("appointments", filter=in_period),
-        )
-        .filter(booked__gt=0)
-        .order_by()
-    )
-
-
 def new_vs_returning(practice: Practice, period: Period, **_kwargs) -> Table:
-    """New: the client's first booked appointment ever is in the period."""
+    """New: the client had no booked (not cancelled) appointment before the period."""
     start, _end = local_bounds(period.first, period.last, period.tz)
-    figures = (
-        _clients_in(practice, period)
-        .annotate(
-            first=Min("appointments__start", filter=Q(appointments__status__in=BOOKED_STATUSES))
-        )
-        .aggregate(
-            new=Count("pk", filter=Q(first__gte=start)),
-            returning=Count("pk", filter=Q(first__lt=start)),
-        )
+    booked = appointments_in(practice, period).filter(status__in=BOOKED_STATUSES)
+    earlier = Appointment.objects.filter(
+        client_id=OuterRef("pk"), start__lt=start, status__in=BOOKED_STATUSES
     )
-    total = figures["new"] + figures["returning"]
+    # One row per client (not per appointment) checks for an earlier visit.
+    figures = Client.objects.filter(pk__in=booked.values("client_id")).aggregate(
+        clients=Count("pk"), returning=Count("pk", filter=Q(Exists(earlier)))
+    )
+    new = figures["clients"] - figures["returning"]
     return Table(
         "new-vs-returning",
         _("New and returning clients"),
@@ -311,18 +286,20 @@ def new_vs_returning(practice: Practice, period: Period, **_kwargs) -> Table:
             Column("share", _("Share"), Kind.RATIO),
         ],
         [
-            (_("New"), figures["new"], ratio(figures["new"], total)),
-            (_("Returning"), figures["returning"], ratio(figures["returning"], total)),
+            (_("New"), new, ratio(new, figures["clients"])),
+            (_("Returning"), figures["returning"], ratio(figures["returning"], figures["clients"])),
         ],
     )
 
 
 def top_clients(practice: Practice, period: Period, **_kwargs) -> Table:
     rows = (
-        _clients_in(practice, period)
-        .filter(visits__gt=0)
-        .order_by("-visits", "full_name", "pk")
-        .values_list("full_name", "visits")[:TOP_CLIENTS]
+        appointments_in(practice, period)
+        .filter(COMPLETED)
+        .values("client_id", "client__full_name")
+        .annotate(visits=Count("pk"))
+        .order_by("-visits", "client__full_name", "client_id")
+        .values_list("client__full_name", "visits")[:TOP_CLIENTS]
     )
     return Table(
         "top-clients",
