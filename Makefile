@@ -60,12 +60,13 @@ check-deploy: install
 	ALLOWED_HOSTS=citas.example.com SITE_URL=https://citas.example.com \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
-## make bench: availability (engine, endpoint), API latency, notification throughput, calendar feeds.
+## make bench: availability (engine, endpoint), API latency, notification throughput, calendar feeds, reports.
 bench: install
 	$(PY) -m bench
 	$(PY) -m bench.bench_api
 	$(PY) -m bench.bench_notifications
 	$(PY) -m bench.bench_calendars
+	$(PY) -m bench.bench_reports
 
 clean:
 	rm -rf $(VENV) .tools staticfiles test-artifacts

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "citas.notifications",
     "citas.calendars",
     "citas.privacy",
+    "citas.reports",
     # Not "rest_framework": its Spanish catalogue would override Django's own wording across
     # the site ("Este campo es requerido."); the API renders JSON only and needs no templates.
     "drf_spectacular",

@@ -31,6 +31,7 @@ urlpatterns = [
     path("app/servicios/", include("citas.catalog.urls")),
     path("app/calendarios/", include("citas.calendars.urls")),
     path("app/agenda/", include("citas.scheduling.urls")),
+    path("app/informes/", include("citas.reports.urls")),
     path("app/", include("citas.booking.staff_urls")),
     path("app/", include("citas.privacy.urls")),
     path("r/<slug:practice_slug>/", include("citas.scheduling.public_urls")),

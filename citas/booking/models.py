@@ -117,6 +117,14 @@ MAX_APPOINTMENT_SPAN = timedelta(hours=12)
 MAX_BLOCKED_SPAN = MAX_APPOINTMENT_SPAN + 2 * timedelta(minutes=MAX_MINUTES)
 
 
+class AppointmentChannel(models.TextChoices):
+    """Where a booking came from: the reports count bookings by channel."""
+
+    PUBLIC = "public", _("Booking page")
+    STAFF = "staff", _("Staff")
+    API = "api", _("API")
+
+
 class AppointmentQuerySet(models.QuerySet):
     def active(self):
         """Appointments that hold their time: pending or confirmed."""
@@ -172,6 +180,12 @@ class Appointment(BaseModel):
     # The client answered "I'll be there" from a reminder (see attendance.py).
     client_confirmed_at = models.DateTimeField(
         _("attendance confirmed by the client at"), null=True, blank=True
+    )
+    channel = models.CharField(
+        _("channel"),
+        max_length=8,
+        choices=AppointmentChannel.choices,
+        default=AppointmentChannel.STAFF,
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

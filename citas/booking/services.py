@@ -28,6 +28,7 @@ from .locking import guard_overlap, lock_professionals
 from .models import (
     ACTIVE_STATUSES,
     Appointment,
+    AppointmentChannel,
     AppointmentEvent,
     AppointmentEventKind,
     AppointmentStatus,
@@ -140,13 +141,18 @@ def appointment_book(
     start: datetime,
     by=None,
     by_client: bool,
+    channel: str | None = None,
     notes: str = "",
     override_policy: bool = False,
     now: datetime | None = None,
 ) -> Appointment:
+    """`channel` says where the booking came from; by default the booking page when the client
+    books, the staff otherwise (the API passes its own)."""
     now = now or timezone.now()
     start = as_utc(start)
     check_booking_window(start, now)
+    if channel is None:
+        channel = AppointmentChannel.PUBLIC if by_client else AppointmentChannel.STAFF
     if by_client and override_policy:
         raise ServiceError(_("Only the practice can book outside the usual rules."))
     if client.practice_id != practice.pk:
@@ -188,6 +194,7 @@ def appointment_book(
             blocked_end=slot.blocked_end,
             status=AppointmentStatus.PENDING if pending else AppointmentStatus.CONFIRMED,
             notes=notes,
+            channel=channel,
             created_by=by if by is not None and by.is_authenticated else None,
         )
         extra = {"override": True} if override_policy else {}

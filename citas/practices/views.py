@@ -1,6 +1,3 @@
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
@@ -14,6 +11,7 @@ from django.views.decorators.http import require_POST
 from citas.core.errors import ServiceError, add_service_error
 from citas.privacy.models import AuditAction
 from citas.privacy.services import audit_record
+from citas.reports.selectors import dashboard_for
 
 from . import services
 from .forms import InvitationForm, PracticeForm, PracticeSettingsForm, RoleForm
@@ -49,25 +47,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "professionals": Professional.objects.filter(practice=practice, is_active=True),
             "member_count": Membership.objects.filter(practice=practice).count(),
             "invitations": open_invitations_for(request.user),
-            "today": _todays_appointments(practice),
+            **dashboard_for(membership, now=timezone.now()),
             "booking_url": request.build_absolute_uri(
                 reverse("public_booking:page", args=[practice.slug])
             ),
         },
-    )
-
-
-def _todays_appointments(practice):
-    """Today's pending and confirmed appointments, in the practice's local day."""
-    from citas.booking.models import Appointment
-
-    tz = ZoneInfo(practice.timezone)
-    start = datetime.combine(timezone.localdate(timezone=tz), time(), tzinfo=tz)
-    return (
-        Appointment.objects.active()
-        .filter(practice=practice, start__gte=start, start__lt=start + timedelta(days=1))
-        .select_related("client", "service", "professional")
-        .order_by("start")[:20]
     )
 
 

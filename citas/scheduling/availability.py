@@ -213,6 +213,45 @@ def any_professional_micros(
     return merged
 
 
+def open_minutes_by_day(
+    *,
+    tz: ZoneInfo,
+    first_day: date,
+    last_day: date,
+    working: Sequence[WorkingRange],
+    time_off_micros: Sequence[tuple[int, int]],
+) -> dict[date, float]:
+    """Minutes of working time left after time off on each local day first_day..last_day:
+    the same working ranges and absences the slot search uses, before any appointment.
+    Absolute time, so a DST day's 09:00–18:00 still counts nine hours."""
+    _require_ordered(time_off_micros, "time_off_micros")
+    by_weekday: list[list[WorkingRange]] = [[] for _ in range(7)]
+    for working_range in working:
+        by_weekday[working_range.weekday].append(working_range)
+    absences = sorted(time_off_micros)
+    minutes: dict[date, float] = {}
+    for ordinal in range(first_day.toordinal(), last_day.toordinal() + 1):
+        day = date.fromordinal(ordinal)
+        total = 0
+        for start, end in _day_ranges(day, by_weekday[day.weekday()], tz):
+            total += max(0, end - start) - _covered(start, end, absences)
+        minutes[day] = total / 60_000_000
+    return minutes
+
+
+def _covered(start: int, end: int, sorted_intervals: Sequence[tuple[int, int]]) -> int:
+    """How much of [start, end) the (possibly overlapping) sorted intervals cover."""
+    covered, cursor = 0, start
+    for low, high in sorted_intervals:
+        if low >= end:
+            break
+        low, high = max(low, cursor), min(high, end)
+        if high > low:
+            covered += high - low
+            cursor = high
+    return covered
+
+
 def _rules(req: SlotRequest) -> _Rules:
     duration = _micros(req.duration)
     earliest, latest = _notice_bounds(req)

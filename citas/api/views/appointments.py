@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from citas.booking import services
-from citas.booking.models import Client
+from citas.booking.models import AppointmentChannel, Client
 from citas.catalog.models import Service
 from citas.practices.models import Professional
 
@@ -76,6 +76,7 @@ class AppointmentList(StaffView):
             start=data["start"],
             by=request.user,
             by_client=False,
+            channel=AppointmentChannel.API,
             notes=data["notes"],
             override_policy=data["override_policy"],
         )

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from citas.booking.models import AppointmentChannel
 from citas.booking.services import appointment_book, client_for_booking
 from citas.catalog.models import Service
 from citas.practices.models import Practice, Professional
@@ -207,6 +208,7 @@ class PublicBooking(PublicView):
                 client=client,
                 start=data["start"],
                 by_client=True,
+                channel=AppointmentChannel.API,
                 notes=data["notes"],
             )
         return Response(BookingSerializer(appointment).data, status=status.HTTP_201_CREATED)

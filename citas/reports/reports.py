@@ -1,0 +1,326 @@
+"""The reports of /app/informes/ and the API: each a Table aggregated by the database.
+
+Every report runs one query (occupancy three), whatever the period or the number of rows.
+"""
+
+from datetime import timedelta
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncWeek
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from citas.booking.models import (
+    Appointment,
+    AppointmentChannel,
+    AppointmentEvent,
+    AppointmentEventKind,
+    AppointmentStatus,
+    Client,
+)
+from citas.practices.models import Practice
+from citas.scheduling.models import Weekday
+
+from .selectors import BOOKED_STATUSES, appointments_in, local_bounds, occupancy_by_week
+from .tables import Column, Kind, Period, Table, ratio
+
+NO_SHOW = Q(status=AppointmentStatus.NO_SHOW)
+CANCELLED = Q(status=AppointmentStatus.CANCELLED)
+COMPLETED = Q(status=AppointmentStatus.COMPLETED)
+TOP_CLIENTS = 10
+
+# (upper bound in days, label): how long before the appointment it was booked.
+LEAD_TIME_BUCKETS = (
+    (1, gettext_lazy("Same day")),
+    (3, gettext_lazy("1–2 days")),
+    (8, gettext_lazy("3–7 days")),
+    (15, gettext_lazy("8–14 days")),
+    (31, gettext_lazy("15–30 days")),
+    (None, gettext_lazy("More than 30 days")),
+)
+
+
+def status_by_week(practice: Practice, period: Period, **_kwargs) -> Table:
+    statuses = list(AppointmentStatus)
+    rows = (
+        appointments_in(practice, period)
+        .annotate(week=TruncWeek("start", tzinfo=period.tz))
+        .values("week")
+        .annotate(
+            total=Count("pk"),
+            **{status.value: Count("pk", filter=Q(status=status)) for status in statuses},
+        )
+        .order_by("week")
+    )
+    return Table(
+        "status-by-week",
+        _("Appointments by status per week"),
+        [
+            Column("week", _("Week"), Kind.DATE),
+            *(Column(status.value, str(status.label), Kind.COUNT) for status in statuses),
+            Column("total", _("Total"), Kind.COUNT),
+        ],
+        [
+            (
+                row["week"].astimezone(period.tz).date(),
+                *(row[status.value] for status in statuses),
+                row["total"],
+            )
+            for row in rows
+        ],
+    )
+
+
+def occupancy(practice: Practice, period: Period, **_kwargs) -> Table:
+    return Table(
+        "occupancy",
+        _("Occupancy per professional per week"),
+        [
+            Column("week", _("Week"), Kind.DATE),
+            Column("professional", _("Professional")),
+            Column("booked_hours", _("Booked hours"), Kind.HOURS),
+            Column("open_hours", _("Working hours"), Kind.HOURS),
+            Column("occupancy", _("Occupancy"), Kind.RATIO),
+        ],
+        [
+            (row.week, row.professional, row.booked_minutes / 60, row.open_minutes / 60, row.ratio)
+            for row in occupancy_by_week(practice, period)
+        ],
+    )
+
+
+def _late_cancellation(window_hours: int) -> Q:
+    """Cancelled less than the cancellation window before the start (the event says when)."""
+    late = AppointmentEvent.objects.filter(
+        appointment=OuterRef("pk"),
+        kind=AppointmentEventKind.CANCELLED,
+        created_at__gt=OuterRef("start") - timedelta(hours=window_hours),
+    )
+    return CANCELLED & Q(Exists(late))
+
+
+def _rates(window_hours: int) -> dict:
+    return {
+        "total": Count("pk"),
+        "no_shows": Count("pk", filter=NO_SHOW),
+        "late": Count("pk", filter=_late_cancellation(window_hours)),
+    }
+
+
+def _rate_columns() -> list[Column]:
+    return [
+        Column("appointments", _("Appointments"), Kind.COUNT),
+        Column("no_shows", _("No-shows"), Kind.COUNT),
+        Column("no_show_rate", _("No-show rate"), Kind.RATIO),
+        Column("late_cancellations", _("Late cancellations"), Kind.COUNT),
+        Column("late_cancellation_rate", _("Late cancellation rate"), Kind.RATIO),
+    ]
+
+
+def _rate_values(row: dict) -> tuple:
+    total = row["total"]
+    return (
+        total,
+        row["no_shows"],
+        ratio(row["no_shows"], total),
+        row["late"],
+        ratio(row["late"], total),
+    )
+
+
+def no_shows_by_service(practice: Practice, period: Period, *, window_hours: int) -> Table:
+    rows = (
+        appointments_in(practice, period)
+        .values("service_id", "service__name")
+        .annotate(**_rates(window_hours))
+        .order_by("service__name", "service_id")
+    )
+    return Table(
+        "no-shows-by-service",
+        _("No-shows and late cancellations by service"),
+        [Column("service", _("Service")), *_rate_columns()],
+        [(row["service__name"], *_rate_values(row)) for row in rows],
+    )
+
+
+def no_shows_by_hour(practice: Practice, period: Period, *, window_hours: int) -> Table:
+    """The heat map: by local weekday and hour of the start."""
+    tz = period.tz
+    rows = (
+        appointments_in(practice, period)
+        .annotate(
+            weekday=ExtractIsoWeekDay("start", tzinfo=tz), hour=ExtractHour("start", tzinfo=tz)
+        )
+        .values("weekday", "hour")
+        .annotate(**_rates(window_hours))
+        .order_by("weekday", "hour")
+    )
+    return Table(
+        "no-shows-by-hour",
+        _("No-shows and late cancellations by weekday and hour"),
+        [
+            Column("weekday", _("Weekday")),
+            Column("hour", _("Hour"), Kind.COUNT),
+            *_rate_columns(),
+        ],
+        [(str(Weekday(row["weekday"] - 1).label), row["hour"], *_rate_values(row)) for row in rows],
+    )
+
+
+def lead_time(practice: Practice, period: Period, **_kwargs) -> Table:
+    """Days from booking to appointment, in buckets; cancelled bookings count too."""
+    bucket = Case(
+        *(
+            When(start__lt=F("created_at") + timedelta(days=days), then=Value(index))
+            for index, (days, _label) in enumerate(LEAD_TIME_BUCKETS)
+            if days is not None
+        ),
+        default=Value(len(LEAD_TIME_BUCKETS) - 1),
+        output_field=IntegerField(),
+    )
+    counts = dict(
+        appointments_in(practice, period)
+        .annotate(bucket=bucket)
+        .values("bucket")
+        .annotate(count=Count("pk"))
+        .values_list("bucket", "count")
+    )
+    total = sum(counts.values())
+    return Table(
+        "lead-time",
+        _("Time from booking to appointment"),
+        [
+            Column("lead_time", _("Booked")),
+            Column("appointments", _("Appointments"), Kind.COUNT),
+            Column("share", _("Share"), Kind.RATIO),
+        ],
+        [
+            (str(label), counts.get(index, 0), ratio(counts.get(index, 0), total))
+            for index, (_days, label) in enumerate(LEAD_TIME_BUCKETS)
+        ],
+    )
+
+
+def channels(practice: Practice, period: Period, **_kwargs) -> Table:
+    counts = dict(
+        appointments_in(practice, period)
+        .values("channel")
+        .annotate(count=Count("pk"))
+        .values_list("channel", "count")
+    )
+    total = sum(counts.values())
+    return Table(
+        "channels",
+        _("Bookings by channel"),
+        [
+            Column("channel", _("Channel")),
+            Column("appointments", _("Appointments"), Kind.COUNT),
+            Column("share", _("Share"), Kind.RATIO),
+        ],
+        [
+            (str(channel.label), counts.get(channel.value, 0), ratio(counts.get(channel, 0), total))
+            for channel in AppointmentChannel
+        ],
+    )
+
+
+def revenue(practice: Practice, period: Period, **_kwargs) -> Table:
+    """Today's price of each service × its completed appointments: an estimate."""
+    rows = (
+        appointments_in(practice, period)
+        .filter(COMPLETED)
+        .values("service__name", "service_id", "professional__display_name", "professional_id")
+        .annotate(completed=Count("pk"), amount=Sum("service__price"))
+        .order_by("-amount", "service__name", "professional__display_name")
+    )
+    return Table(
+        "revenue",
+        _("Estimated revenue (price × completed)"),
+        [
+            Column("service", _("Service")),
+            Column("professional", _("Professional")),
+            Column("completed", _("Completed"), Kind.COUNT),
+            Column("revenue", _("Revenue"), Kind.EUR),
+        ],
+        [
+            (
+                row["service__name"],
+                row["professional__display_name"],
+                row["completed"],
+                row["amount"],
+            )
+            for row in rows
+        ],
+    )
+
+
+def new_vs_returning(practice: Practice, period: Period, **_kwargs) -> Table:
+    """New: the client had no booked (not cancelled) appointment before the period."""
+    start, _end = local_bounds(period.first, period.last, period.tz)
+    booked = appointments_in(practice, period).filter(status__in=BOOKED_STATUSES)
+    earlier = Appointment.objects.filter(
+        client_id=OuterRef("pk"), start__lt=start, status__in=BOOKED_STATUSES
+    )
+    # One row per client (not per appointment) checks for an earlier visit.
+    figures = Client.objects.filter(pk__in=booked.values("client_id")).aggregate(
+        clients=Count("pk"), returning=Count("pk", filter=Q(Exists(earlier)))
+    )
+    new = figures["clients"] - figures["returning"]
+    return Table(
+        "new-vs-returning",
+        _("New and returning clients"),
+        [
+            Column("clients", _("Clients")),
+            Column("count", _("Count"), Kind.COUNT),
+            Column("share", _("Share"), Kind.RATIO),
+        ],
+        [
+            (_("New"), new, ratio(new, figures["clients"])),
+            (_("Returning"), figures["returning"], ratio(figures["returning"], figures["clients"])),
+        ],
+    )
+
+
+def top_clients(practice: Practice, period: Period, **_kwargs) -> Table:
+    rows = (
+        appointments_in(practice, period)
+        .filter(COMPLETED)
+        .values("client_id", "client__full_name")
+        .annotate(visits=Count("pk"))
+        .order_by("-visits", "client__full_name", "client_id")
+        .values_list("client__full_name", "visits")[:TOP_CLIENTS]
+    )
+    return Table(
+        "top-clients",
+        _("Top clients by visits"),
+        [Column("client", _("Client")), Column("visits", _("Visits"), Kind.COUNT)],
+        list(rows),
+    )
+
+
+REPORTS = {
+    "status-by-week": status_by_week,
+    "occupancy": occupancy,
+    "no-shows-by-service": no_shows_by_service,
+    "no-shows-by-hour": no_shows_by_hour,
+    "lead-time": lead_time,
+    "channels": channels,
+    "revenue": revenue,
+    "new-vs-returning": new_vs_returning,
+    "top-clients": top_clients,
+}
+
+
+def report_for(name: str, practice: Practice, period: Period, *, window_hours: int) -> Table:
+    return REPORTS[name](practice, period, window_hours=window_hours)

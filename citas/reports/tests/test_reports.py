@@ -1,0 +1,96 @@
+"""Every report of the hand-counted clinic week (see clinic.py), on SQLite and PostgreSQL."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.utils.translation import override
+
+from citas.reports.reports import report_for
+
+from .clinic import WEEK, clinic
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def c():
+    return clinic()
+
+
+def rows(c, name, **filters):
+    with override("en"):
+        return report_for(name, c.practice, c.week(**filters), window_hours=24).rows
+
+
+def test_occupancy_counts_the_dst_sunday_and_subtracts_time_off(c):
+    assert rows(c, "occupancy") == [
+        # Ana: 5 + 5 + 0 (off) + 3 (holiday morning) + 5 + 7 (DST Sunday) = 25 h; booked
+        # 60 + 30 + 60 + 90 minutes (the cancellation frees its time).
+        (WEEK, "Ana", 4.0, 25.0, 0.16),
+        # Luis: 5 + 5 + 5 + 3 + 5 = 23 h; booked one hour.
+        (WEEK, "Luis", 1.0, 23.0, 1 / 23),
+    ]
+
+
+def test_occupancy_of_one_professional(c):
+    assert [row[1] for row in rows(c, "occupancy", professional_id=c.luis.pk)] == ["Luis"]
+
+
+def test_status_by_week(c):
+    # pending, confirmed, cancelled, completed, no_show, total
+    assert rows(c, "status-by-week") == [(WEEK, 0, 1, 2, 3, 1, 7)]
+
+
+def test_no_shows_and_late_cancellations_by_service(c):
+    assert rows(c, "no-shows-by-service") == [
+        ("Fisio", 4, 1, 0.25, 1, 0.25),
+        ("Masaje", 3, 0, 0.0, 0, 0.0),
+    ]
+
+
+def test_no_shows_by_weekday_and_hour_in_local_time(c):
+    table = rows(c, "no-shows-by-hour")
+    assert ("Thursday", 12, 1, 1, 1.0, 0, 0.0) in table
+    assert ("Friday", 9, 1, 0, 0.0, 1, 1.0) in table
+    assert ("Sunday", 4, 1, 0, 0.0, 0, 0.0) in table
+    assert sum(row[2] for row in table) == 7
+
+
+def test_lead_time_buckets(c):
+    assert [row[1] for row in rows(c, "lead-time")] == [1, 1, 2, 1, 1, 1]
+
+
+def test_channels(c):
+    assert [row[:2] for row in rows(c, "channels")] == [
+        ("Booking page", 2),
+        ("Staff", 4),
+        ("API", 1),
+    ]
+
+
+def test_revenue_is_price_times_completed(c):
+    assert rows(c, "revenue") == [
+        ("Fisio", "Ana", 1, Decimal("50.00")),
+        ("Fisio", "Luis", 1, Decimal("50.00")),
+        ("Masaje", "Ana", 1, Decimal("30.50")),
+    ]
+
+
+def test_new_and_returning_clients(c):
+    assert [row[1] for row in rows(c, "new-vs-returning")] == [2, 1]
+
+
+def test_top_clients(c):
+    assert rows(c, "top-clients") == [("Alba", 2), ("Carla", 1)]
+
+
+def test_filters_by_service(c):
+    assert rows(c, "status-by-week", service_id=c.masaje.pk) == [(WEEK, 0, 1, 1, 1, 0, 3)]
+
+
+def test_an_empty_period_has_no_rows(c):
+    from citas.reports.tables import Period
+
+    period = Period(date(2025, 1, 6), date(2025, 1, 12), c.week().tz)
+    assert report_for("status-by-week", c.practice, period, window_hours=24).rows == []
