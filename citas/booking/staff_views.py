@@ -117,8 +117,9 @@ def _event(appointment, tz) -> dict:
         # Wall-clock time of the practice: the widget shows it as given, in any browser.
         "start": start.strftime("%Y-%m-%dT%H:%M:%S"),
         "end": appointment.end.astimezone(tz).strftime("%Y-%m-%dT%H:%M:%S"),
-        "title": f"{start:%H:%M} {appointment.client.full_name} · {appointment.service.name}",
-        "backgroundColor": appointment.service.color,
+        "title": f"{start:%H:%M} {appointment.client.full_name}",
+        # The legend shows professionals' colours; the service is a label and a stripe.
+        "backgroundColor": appointment.professional.color,
         "classNames": classes,
         # What can be dragged can also be stretched: resizing changes the appointment's end.
         "startEditable": status in ACTIVE_STATUSES,
@@ -127,6 +128,8 @@ def _event(appointment, tz) -> dict:
             "status": status,
             "statusLabel": str(appointment.get_status_display()),
             "professional": appointment.professional.display_name,
+            "service": appointment.service.name,
+            "serviceColor": appointment.service.color,
         },
     }
 

@@ -204,6 +204,8 @@ def on_appointment_event(
         )
     elif kind == "cancelled" and by_client:
         practice_kind = NotificationKind.PRACTICE_CANCELLED_BY_CLIENT
+    elif kind == "rescheduled" and by_client:
+        practice_kind = NotificationKind.PRACTICE_RESCHEDULED_BY_CLIENT
     if practice_kind:
         for email, language in _practice_recipients(appointment):
             rows.append(
