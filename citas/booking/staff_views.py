@@ -16,6 +16,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from citas.core.colors import text_color_for
 from citas.core.errors import ServiceError, add_service_error
 from citas.practices.selectors import require_membership
 from citas.scheduling.calendar_events import time_off_events
@@ -70,6 +71,8 @@ def agenda(request: HttpRequest) -> HttpResponse:
             "month": _("Month"),
             "team": _("Team"),
             "close": _("Close"),
+            "previous": _("Previous"),
+            "next": _("Next"),
         },
     }
     return render(
@@ -120,6 +123,7 @@ def _event(appointment, tz) -> dict:
         "title": f"{start:%H:%M} {appointment.client.full_name}",
         # The legend shows professionals' colours; the service is a label and a stripe.
         "backgroundColor": appointment.professional.color,
+        "textColor": text_color_for(appointment.professional.color),
         "classNames": classes,
         # What can be dragged can also be stretched: resizing changes the appointment's end.
         "startEditable": status in ACTIVE_STATUSES,

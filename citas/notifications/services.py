@@ -340,3 +340,11 @@ def daily_agendas_schedule(*, now: datetime | None = None) -> None:
                 )
             )
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def notifications_cancel_pending(*, practice, note: str) -> int:
+    """Cancel every message of the practice still waiting to go out (the demo data's made-up
+    addresses); the rows stay in the log with `note`."""
+    return Notification.objects.filter(practice=practice, status=NotificationStatus.PENDING).update(
+        status=NotificationStatus.CANCELLED, last_error=note
+    )

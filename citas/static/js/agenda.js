@@ -41,8 +41,9 @@
     const box = document.createElement("div");
     box.className = "agenda-event";
     box.style.borderLeftColor = props.serviceColor;
-    const title = document.createElement("div");
-    title.className = "ec-event-title";
+    const title = document.createElement("a");
+    title.className = "ec-event-title d-block";
+    title.href = config.detailUrl.replace("/0/", "/" + event.id + "/");
     title.textContent = event.title;
     box.appendChild(title);
     const service = document.createElement("div");
@@ -190,6 +191,19 @@
       window.location.href = config.detailUrl.replace("/0/", "/" + info.event.id + "/");
     },
   });
+
+  // The widget's markup fails axe: a role=table whose children are not rows, articles with
+  // role=button, icon-only prev/next buttons. Plain regions, links inside events and named
+  // buttons instead; re-applied whenever the widget redraws.
+  function makeAccessible() {
+    el.querySelectorAll(".ec-button.ec-prev").forEach((b) => b.setAttribute("aria-label", text.previous));
+    el.querySelectorAll(".ec-button.ec-next").forEach((b) => b.setAttribute("aria-label", text.next));
+    el.querySelectorAll(".ec[role], .ec [role=row], .ec [role=columnheader], .ec [role=rowheader], .ec [role=cell], .ec article[role]")
+      .forEach((node) => node.removeAttribute("role"));
+    el.querySelectorAll(".ec article[tabindex]").forEach((node) => node.removeAttribute("tabindex"));
+  }
+  new MutationObserver(makeAccessible).observe(el, { subtree: true, childList: true, attributes: true, attributeFilter: ["role", "tabindex"] });
+  makeAccessible();
 
   document.querySelectorAll("[data-agenda-professional], [data-agenda-cancelled]").forEach((box) => {
     box.addEventListener("change", () => {
