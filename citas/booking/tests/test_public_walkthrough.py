@@ -151,3 +151,11 @@ def test_a_cancelled_appointment_offers_another_booking(client, s):
     content = client.get(reverse("manage:page", args=[appointment.token])).content.decode()
     book_again = reverse("public_booking:page", args=[s.practice.slug])
     assert f'href="{book_again}" data-book-again' in content
+
+
+def test_the_calendar_reads_out_full_dates_and_start_times(client, s):
+    query = f"service={s.service.pk}&professional=any&month=2026-12"
+    content = page(client, s, query).content.decode()
+    assert 'aria-label="martes, 1 de diciembre de 2026: 19 horas de inicio disponibles"' in content
+    assert "domingo, 6 de diciembre de 2026: sin horas libres</span>" in content
+    assert "horas libres\"" not in content
