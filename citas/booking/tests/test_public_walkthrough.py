@@ -158,4 +158,4 @@ def test_the_calendar_reads_out_full_dates_and_start_times(client, s):
     content = page(client, s, query).content.decode()
     assert 'aria-label="martes, 1 de diciembre de 2026: 19 horas de inicio disponibles"' in content
     assert "domingo, 6 de diciembre de 2026: sin horas libres</span>" in content
-    assert "horas libres\"" not in content
+    assert 'horas libres"' not in content
