@@ -16,27 +16,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from citas.core.errors import ServiceError, add_service_error
-from citas.practices.models import Practice
 from citas.privacy.selectors import client_records_for_user
 
 from .forms import CancelForm, RescheduleForm, StepForm
 from .models import ACTIVE_STATUSES, Appointment
-from .public_views import month_calendar
+from .public_views import cancellation_hours_for, month_calendar
 from .selectors import appointment_for_token, appointment_for_user, appointments_for_user
 from .services import SlotTaken, appointment_cancel, appointment_reschedule
 
 MANAGE_PAGE = "booking/client/manage.html"
 
 
-def _cancellation_hours(practice: Practice) -> int:
-    try:
-        return practice.booking_policy.cancellation_window_hours
-    except Practice.booking_policy.RelatedObjectDoesNotExist:
-        return 24
-
-
 def _can_change(appointment: Appointment, now: datetime) -> bool:
-    deadline = appointment.start - timedelta(hours=_cancellation_hours(appointment.practice))
+    deadline = appointment.start - timedelta(hours=cancellation_hours_for(appointment.practice))
     return appointment.status in ACTIVE_STATUSES and now < deadline
 
 
@@ -48,7 +40,7 @@ def _manage_context(
         "practice": appointment.practice,
         "urls": urls,
         "can_change": _can_change(appointment, now),
-        "cancellation_hours": _cancellation_hours(appointment.practice),
+        "cancellation_hours": cancellation_hours_for(appointment.practice),
         "cancel_form": CancelForm(),
         "errors": [],
     }

@@ -72,6 +72,8 @@ class StepForm(forms.Form):
 class BookingForm(forms.Form):
     service = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     professional = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    # What the visitor chose ("any" or a professional), so that a refused form goes back to it.
+    choice = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20)
     start = StartField(widget=forms.HiddenInput)
     full_name = forms.CharField(
         label=_("Full name"),

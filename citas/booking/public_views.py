@@ -112,6 +112,13 @@ def _horizon_days(practice: Practice) -> int:
         return 90
 
 
+def cancellation_hours_for(practice: Practice) -> int:
+    try:
+        return practice.booking_policy.cancellation_window_hours
+    except Practice.booking_policy.RelatedObjectDoesNotExist:
+        return 24
+
+
 def _practice(slug: str) -> Practice:
     return get_object_or_404(
         Practice.objects.select_related("booking_policy", "schedule_version"), slug=slug
@@ -124,12 +131,12 @@ def _steps(practice: Practice, params: dict[str, Any], *, now: datetime) -> dict
     context: dict[str, Any] = {"practice": practice, "errors": [], "params": params}
     service_id = params.get("service")
     if service_id is None:
-        context["services"] = list(Service.objects.active().filter(practice=practice))
+        context["services"] = list(Service.objects.bookable_online().filter(practice=practice))
         return context
-    service = Service.objects.active().filter(practice=practice, pk=service_id).first()
+    service = Service.objects.bookable_online().filter(practice=practice, pk=service_id).first()
     if service is None:
         context["errors"].append(_("This service does not exist or cannot be booked."))
-        context["services"] = list(Service.objects.active().filter(practice=practice))
+        context["services"] = list(Service.objects.bookable_online().filter(practice=practice))
         return context
     context["service"] = service
     offering = list(service.professionals.filter(is_active=True).order_by("display_name"))
@@ -177,6 +184,9 @@ def _steps(practice: Practice, params: dict[str, Any], *, now: datetime) -> dict
         return context
     context["slot"] = slot
     context["slot_professional"] = next(p for p in offering if p.pk == slot.professional_id)
+    window = cancellation_hours_for(practice)
+    context["cancellation_hours"] = window
+    context["inside_cancellation_window"] = slot.start - now < timedelta(hours=window)
     return context
 
 
@@ -234,6 +244,7 @@ def booking_page(request: HttpRequest, practice_slug: str) -> HttpResponse:
                 "service": context["service"].pk,
                 "professional": context["slot"].professional_id,
                 "start": context["slot"].value,
+                "choice": context["choice"],
                 **_initial_for(request.user),
             },
         )
@@ -259,7 +270,10 @@ def _rate_limited(request: HttpRequest) -> bool:
 
 def _retry_params(form: BookingForm, practice: Practice, *, keep_start: bool) -> dict[str, Any]:
     """The steps to show again after a refused POST, from whatever the POST got right."""
-    step = StepForm(form.data)
+    data = form.data.copy()
+    if data.get("choice") == ANY:
+        data["professional"] = ANY
+    step = StepForm(data)
     params = {
         key: value
         for key, value in (step.cleaned_data if step.is_valid() else {}).items()

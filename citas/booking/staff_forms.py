@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from citas.core.forms import DateTime24Widget
 from citas.core.timezones import is_ambiguous, is_nonexistent
 from citas.practices.models import Practice
 
@@ -159,9 +160,7 @@ CONFIRM_LABEL = _("Yes, I know this slot is outside the rules")
 class StaffBookingForm(RepeatedHourMixin, OverrideMixin, PracticeFormMixin, forms.Form):
     service = forms.ModelChoiceField(label=_("Service"), queryset=None)
     professional = forms.ModelChoiceField(label=_("Professional"), queryset=None)
-    start = LocalDateTimeField(
-        label=_("Date and time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    start = LocalDateTimeField(label=_("Date and time"), widget=DateTime24Widget)
     client = forms.ModelChoiceField(
         label=_("Existing client"), queryset=None, required=False, widget=forms.HiddenInput
     )
@@ -190,9 +189,7 @@ class StaffBookingForm(RepeatedHourMixin, OverrideMixin, PracticeFormMixin, form
 
 
 class RescheduleForm(RepeatedHourMixin, OverrideMixin, PracticeFormMixin, forms.Form):
-    start = LocalDateTimeField(
-        label=_("New date and time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    start = LocalDateTimeField(label=_("New date and time"), widget=DateTime24Widget)
     professional = forms.ModelChoiceField(label=_("Professional"), queryset=None)
     override_policy = forms.BooleanField(label=OVERRIDE_LABEL, required=False)
     confirm_override = forms.BooleanField(label=CONFIRM_LABEL, required=False)

@@ -40,6 +40,7 @@ AGENDA_FIELDS = (
     "service__name",
     "service__color",
     "professional__display_name",
+    "professional__color",
     "client_confirmed_at",
 )
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from citas.calendars.agenda import external_busy_events
+from citas.core.colors import text_color_for
 from citas.core.errors import ServiceError, add_service_error
 from citas.core.jsonbody import JsonBodyError, read_json_body
 from citas.core.pagination import peek_page
@@ -72,6 +73,8 @@ def agenda(request: HttpRequest) -> HttpResponse:
             "month": _("Month"),
             "team": _("Team"),
             "close": _("Close"),
+            "previous": _("Previous"),
+            "next": _("Next"),
         },
     }
     return render(
@@ -131,8 +134,10 @@ def _event(row: dict, tz, status_labels: dict) -> dict:
         # Wall-clock time of the practice: the widget shows it as given, in any browser.
         "start": start.strftime("%Y-%m-%dT%H:%M:%S"),
         "end": row["end"].astimezone(tz).strftime("%Y-%m-%dT%H:%M:%S"),
-        "title": f"{mark}{start:%H:%M} {row['client__full_name']} · {row['service__name']}",
-        "backgroundColor": row["service__color"],
+        "title": f"{mark}{start:%H:%M} {row['client__full_name']}",
+        # The legend shows professionals' colours; the service is a label and a stripe.
+        "backgroundColor": row["professional__color"],
+        "textColor": text_color_for(row["professional__color"]),
         "classNames": classes,
         # What can be dragged can also be stretched: resizing changes the appointment's end.
         "startEditable": status in ACTIVE_STATUSES,
@@ -142,6 +147,8 @@ def _event(row: dict, tz, status_labels: dict) -> dict:
             "statusLabel": status_labels[status],
             "clientConfirmed": confirmed_by_client,
             "professional": row["professional__display_name"],
+            "service": row["service__name"],
+            "serviceColor": row["service__color"],
         },
     }
 

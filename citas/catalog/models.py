@@ -17,6 +17,11 @@ class ServiceQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
 
+    def bookable_online(self):
+        """Active services that at least one active professional offers."""
+        offered = Professional.objects.filter(services=models.OuterRef("pk"), is_active=True)
+        return self.active().filter(models.Exists(offered))
+
 
 class Service(BaseModel):
     """Something a practice offers for booking: how long it takes and what it costs."""

@@ -7,11 +7,13 @@ from zoneinfo import ZoneInfo
 from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from citas.accounts.models import User
 from citas.booking import services as booking_services
 from citas.booking.models import Appointment, Client
 from citas.catalog.models import Service
+from citas.notifications.services import notifications_cancel_pending
 from citas.practices.models import Membership, Practice, Professional, Role
 from citas.practices.services import STARTER_HOURS
 from citas.scheduling import services as scheduling_services
@@ -165,3 +167,5 @@ def _demo_appointments(practice: Practice, professionals: list[Professional]) ->
     booking_services.appointment_mark_no_show(
         appointment=book(missed, 10, professionals[0]), by=owner
     )
+    # The demo's people are made up: keep the rows for the notifications log, send none.
+    notifications_cancel_pending(practice=practice, note=gettext("Demo data: not sent."))

@@ -124,6 +124,10 @@ class NotificationKind(models.TextChoices):
     PRACTICE_NEW_BOOKING = "practice_new_booking", _("New booking (practice)")
     PRACTICE_NEW_REQUEST = "practice_new_request", _("New request (practice)")
     PRACTICE_CANCELLED_BY_CLIENT = "practice_cancelled_by_client", _("Cancelled by client")
+    PRACTICE_RESCHEDULED_BY_CLIENT = (
+        "practice_rescheduled_by_client",
+        _("Time changed by client"),
+    )
     DAILY_AGENDA = "daily_agenda", _("Daily agenda")
     WEBHOOK_CREATED = "webhook_created", _("Webhook: appointment created")
     WEBHOOK_CONFIRMED = "webhook_confirmed", _("Webhook: appointment confirmed")

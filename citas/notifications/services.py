@@ -247,6 +247,8 @@ def on_appointment_event(
         )
     elif kind == "cancelled" and by_client:
         practice_kind = NotificationKind.PRACTICE_CANCELLED_BY_CLIENT
+    elif kind == "rescheduled" and by_client:
+        practice_kind = NotificationKind.PRACTICE_RESCHEDULED_BY_CLIENT
     if practice_kind:
         for email, language in _practice_recipients(appointment):
             rows.append(
@@ -386,3 +388,11 @@ def daily_agendas_schedule(*, now: datetime | None = None) -> None:
                 )
             )
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def notifications_cancel_pending(*, practice, note: str) -> int:
+    """Cancel every message of the practice still waiting to go out (the demo data's made-up
+    addresses); the rows stay in the log with `note`."""
+    return Notification.objects.filter(practice=practice, status=NotificationStatus.PENDING).update(
+        status=NotificationStatus.CANCELLED, last_error=note
+    )

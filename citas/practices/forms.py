@@ -3,6 +3,8 @@ import zoneinfo
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from citas.core.forms import PrefixedTextInput
+
 from .models import Invitation, Practice, Role
 
 COMMON_TIMEZONES = [
@@ -29,11 +31,12 @@ def timezone_choices():
 class PracticeForm(forms.ModelForm):
     timezone = forms.ChoiceField(label=_("Time zone"), initial="Europe/Madrid")
     slug = forms.SlugField(
-        label=_("Public address"),
+        label=_("Web address of your booking page"),
         max_length=60,
         required=False,
         help_text=_("Letters, numbers and hyphens. Leave it empty to make one from the name."),
     )
+    address = forms.CharField(label=_("Postal address"), max_length=255, required=False)
     owner_is_bookable = forms.BooleanField(
         label=_("I also attend appointments myself"), required=False, initial=True
     )
@@ -42,10 +45,13 @@ class PracticeForm(forms.ModelForm):
         model = Practice
         fields = ["name", "slug", "timezone", "address", "phone", "email"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, url_prefix: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["timezone"].choices = timezone_choices()
         self.fields["name"].widget.attrs["autofocus"] = True
+        self.fields["slug"].widget = PrefixedTextInput(
+            attrs={"autocapitalize": "none", "spellcheck": "false"}, prefix=url_prefix
+        )
 
     def validate_unique(self):
         # Slug uniqueness is checked by the service (which also picks a free one).
@@ -54,6 +60,7 @@ class PracticeForm(forms.ModelForm):
 
 class PracticeSettingsForm(forms.ModelForm):
     timezone = forms.ChoiceField(label=_("Time zone"))
+    address = forms.CharField(label=_("Postal address"), max_length=255, required=False)
 
     class Meta:
         model = Practice

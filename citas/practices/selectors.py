@@ -1,5 +1,9 @@
+from dataclasses import dataclass
+
 from django.http import Http404, HttpRequest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .models import Invitation, Membership
 
@@ -47,3 +51,72 @@ def open_invitations_for(user):
         .exclude(practice__memberships__user=user)
         .select_related("practice")
     )
+
+
+@dataclass(frozen=True)
+class SetupStep:
+    key: str
+    label: str
+    done: bool
+    url: str
+
+
+@dataclass(frozen=True)
+class SetupChecklist:
+    steps: list[SetupStep]
+
+    @property
+    def done_count(self) -> int:
+        return sum(step.done for step in self.steps)
+
+    @property
+    def complete(self) -> bool:
+        return all(step.done for step in self.steps)
+
+    @property
+    def accepts_bookings(self) -> bool:
+        """Someone offers a service and has hours: the booking page can show free times."""
+        done = {step.key for step in self.steps if step.done}
+        return {"professional", "hours", "services"} <= done
+
+
+def practice_setup_checklist(practice) -> SetupChecklist:
+    """What a new practice still has to do before clients can book it (five queries)."""
+    from citas.booking.models import Appointment
+    from citas.catalog.models import Service
+    from citas.scheduling.models import WorkingHours
+
+    professionals = practice.professionals.filter(is_active=True)
+    steps = [
+        SetupStep(
+            "professional",
+            _("Add who attends appointments"),
+            professionals.exists(),
+            reverse("practices:members"),
+        ),
+        SetupStep(
+            "hours",
+            _("Set the working hours"),
+            WorkingHours.objects.filter(practice=practice, professional__is_active=True).exists(),
+            reverse("scheduling:hours"),
+        ),
+        SetupStep(
+            "services",
+            _("Create a service someone offers"),
+            Service.objects.bookable_online().filter(practice=practice).exists(),
+            reverse("catalog:list"),
+        ),
+        SetupStep(
+            "contact",
+            _("Give clients a phone or email to reach you"),
+            bool(practice.phone or practice.email),
+            reverse("practices:settings"),
+        ),
+        SetupStep(
+            "test_booking",
+            _("Make a test booking on your booking page"),
+            Appointment.objects.filter(practice=practice).exists(),
+            reverse("public_booking:page", args=[practice.slug]),
+        ),
+    ]
+    return SetupChecklist(steps)

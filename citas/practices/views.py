@@ -16,7 +16,13 @@ from citas.reports.selectors import dashboard_for
 from . import services
 from .forms import InvitationForm, PracticeForm, PracticeSettingsForm, RoleForm
 from .models import Invitation, Membership, Professional
-from .selectors import SESSION_KEY, memberships_for, open_invitations_for, require_membership
+from .selectors import (
+    SESSION_KEY,
+    memberships_for,
+    open_invitations_for,
+    practice_setup_checklist,
+    require_membership,
+)
 
 
 def _get_member_for_manager(request: HttpRequest, pk: int) -> tuple[Membership, Membership]:
@@ -51,13 +57,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "booking_url": request.build_absolute_uri(
                 reverse("public_booking:page", args=[practice.slug])
             ),
+            "setup": practice_setup_checklist(practice),
         },
     )
 
 
 @login_required
 def onboarding(request: HttpRequest) -> HttpResponse:
-    form = PracticeForm(request.POST or None)
+    url_prefix = request.build_absolute_uri(reverse("public_booking:page", args=["-"]))[:-2]
+    form = PracticeForm(request.POST or None, url_prefix=url_prefix)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

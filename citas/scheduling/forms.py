@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from citas.core.errors import ServiceError, add_service_error
+from citas.core.forms import Time24Input
 from citas.core.timezones import at_local_time, outside_booking_window
 from citas.practices.models import Practice, Professional
 
@@ -94,12 +95,8 @@ class TimeOffForm(forms.Form):
         help_text=_("Leave it empty for a single day."),
     )
     all_day = forms.BooleanField(label=_("Full days"), required=False, initial=True)
-    start_time = forms.TimeField(
-        label=_("From (time)"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
-    )
-    end_time = forms.TimeField(
-        label=_("Until (time)"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
-    )
+    start_time = forms.TimeField(label=_("From (time)"), required=False, widget=Time24Input)
+    end_time = forms.TimeField(label=_("Until (time)"), required=False, widget=Time24Input)
     reason = forms.ChoiceField(label=_("Reason"), choices=TimeOffReason.choices)
     note = forms.CharField(label=_("Note"), required=False, max_length=200)
 

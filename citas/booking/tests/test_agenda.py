@@ -100,6 +100,8 @@ def test_the_agenda_spans_seven_to_nine_without_working_hours(member_client):
 def test_the_feed_gives_events_in_the_practice_wall_clock_with_colour_and_title(
     member_client, booked
 ):
+    booked.professional.color = "#225588"
+    booked.professional.save()
     response = member_client.get(FEED, WEEK)
 
     assert response.status_code == 200
@@ -107,8 +109,11 @@ def test_the_feed_gives_events_in_the_practice_wall_clock_with_colour_and_title(
     assert event["id"] == booked.pk
     assert event["start"] == "2026-12-01T10:00:00"
     assert event["end"] == "2026-12-01T10:30:00"
-    assert event["title"] == "10:00 Ana López · Fisioterapia"
-    assert event["backgroundColor"] == "#aa3355"
+    assert event["title"] == "10:00 Ana López"
+    # Coloured by professional, like the legend; the service is a label and a stripe.
+    assert event["backgroundColor"] == "#225588"
+    assert event["extendedProps"]["service"] == "Fisioterapia"
+    assert event["extendedProps"]["serviceColor"] == "#aa3355"
     assert event["resourceIds"] == [booked.professional_id]
     assert (event["startEditable"], event["durationEditable"]) == (True, True)
 

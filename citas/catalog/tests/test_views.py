@@ -129,3 +129,41 @@ def test_anonymous_visitors_are_sent_to_log_in(client, route, args):
 
     assert response.status_code == 302
     assert reverse("account_login") in response["Location"]
+
+
+def test_a_new_service_in_a_one_person_practice_is_offered_by_that_person(owner, owner_client):
+    only = ProfessionalFactory(practice=owner.practice)
+
+    form = owner_client.get(reverse("catalog:create")).context["form"]
+
+    assert list(form.initial["professionals"]) == [only]
+
+
+def test_a_new_service_in_a_team_starts_with_nobody_ticked(owner, owner_client):
+    ProfessionalFactory.create_batch(2, practice=owner.practice)
+
+    form = owner_client.get(reverse("catalog:create")).context["form"]
+
+    assert "professionals" not in form.initial
+
+
+def test_a_price_with_a_spanish_decimal_comma_is_saved_as_written(owner, owner_client):
+    owner_client.post(reverse("catalog:create"), VALID | {"price": "35,50"})
+
+    assert str(Service.objects.get().price) == "35.50"
+
+
+def test_a_price_that_could_be_read_two_ways_is_refused_and_nothing_is_saved(owner, owner_client):
+    response = owner_client.post(
+        reverse("catalog:create"), VALID | {"price": "3.550,00"}, HTTP_ACCEPT_LANGUAGE="es"
+    )
+
+    assert response.status_code == 200
+    assert "coma decimal" in response.content.decode()
+    assert not Service.objects.exists()
+
+
+def test_the_list_warns_of_a_service_nobody_offers(owner, owner_client):
+    ServiceFactory(practice=owner.practice, professionals=[])
+
+    assert "data-nobody-offers" in owner_client.get(reverse("catalog:list")).content.decode()

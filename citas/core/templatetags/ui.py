@@ -1,6 +1,7 @@
 from django import forms, template
 from django.template.defaultfilters import floatformat
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import get_language
 
 register = template.Library()
 
@@ -87,7 +88,10 @@ CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 
 @register.filter
 def money(service) -> str:
-    """A service's price in the active locale ("1 234,50 €" in Spanish)."""
+    """A service's price in the active locale: "1 234,50 €" in Spanish, "€1,234.50" in
+    English (the symbol first, a code such as "MXN 40.00" with a space)."""
     amount = floatformat(service.price, "2g")
-    symbol = CURRENCY_SYMBOLS.get(service.currency, service.currency)
-    return f"{amount} {symbol}"
+    symbol = CURRENCY_SYMBOLS.get(service.currency)
+    if (get_language() or "").startswith("en"):
+        return f"{symbol}{amount}" if symbol else f"{service.currency} {amount}"
+    return f"{amount} {symbol or service.currency}"

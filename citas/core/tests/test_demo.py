@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -49,3 +49,15 @@ def test_seeding_twice_adds_nothing():
 
     assert counts() == first
     assert first[0] == 8
+
+
+def test_the_demo_queues_no_message_to_its_made_up_people(mailoutbox):
+    from citas.notifications.delivery import notifications_send_due
+
+    call_command("seed_demo")
+
+    assert not Notification.objects.filter(status="pending").exists()
+    assert Notification.objects.filter(status="cancelled").exists()  # the log still has rows
+    report = notifications_send_due(now=FRIDAY + timedelta(days=30))
+    assert report.claimed == 0
+    assert mailoutbox == []

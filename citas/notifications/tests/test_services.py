@@ -12,6 +12,7 @@ from citas.notifications.models import (
     NotificationKind,
     NotificationStatus,
 )
+from citas.notifications.rendering import render_notification
 from citas.notifications.services import (
     notification_resend,
     on_appointment_event,
@@ -134,6 +135,41 @@ def test_rescheduling_moves_the_pending_reminders_and_raises_the_sequence(make_a
     change = Notification.objects.get(kind=K.RESCHEDULED)
     assert change.payload["sequence"] == 1
     assert change.payload["previous_start"] == previous.isoformat()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_client_reschedule_tells_the_practice_in_its_own_words(make_appointment):
+    appointment = make_appointment()
+    on_appointment_event(appointment=appointment, kind="created", by_client=False)
+    previous = appointment.start
+    move(appointment, previous + timedelta(days=2))
+
+    on_appointment_event(
+        appointment=appointment, kind="rescheduled", by_client=True, previous_start=previous
+    )
+
+    notices = Notification.objects.filter(kind=K.PRACTICE_RESCHEDULED_BY_CLIENT)
+    assert set(notices.values_list("recipient", flat=True)) == {
+        "recepcion@fisio.test",
+        "luis@fisio.test",
+    }
+    rendered = render_notification(notices.get(recipient="recepcion@fisio.test"))
+    assert "Marta" in rendered.subject
+    assert "ha cambiado" in rendered.text
+    assert "/app/" in rendered.html
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_practice_reschedule_sends_no_practice_notice(make_appointment):
+    appointment = make_appointment()
+    previous = appointment.start
+    move(appointment, previous + timedelta(days=2))
+
+    on_appointment_event(
+        appointment=appointment, kind="rescheduled", by_client=False, previous_start=previous
+    )
+
+    assert not Notification.objects.filter(kind=K.PRACTICE_RESCHEDULED_BY_CLIENT).exists()
 
 
 @time_machine.travel(NOW, tick=False)

@@ -306,3 +306,88 @@ def test_practice_settings_refuse_an_unknown_time_zone(client):
     assert response.status_code == 200
     owner.practice.refresh_from_db()
     assert owner.practice.name != "Nueva"
+
+
+# The setup checklist and the booking link on the dashboard.
+
+
+def test_a_new_practice_sees_what_is_left_before_it_takes_bookings(client):
+    owner = MembershipFactory(role=Role.OWNER)
+    client.force_login(owner.user)
+
+    content = client.get(reverse("practices:dashboard"), HTTP_ACCEPT_LANGUAGE="es").content
+    content = content.decode()
+
+    assert "data-setup-checklist" in content
+    assert "data-not-bookable" in content
+    assert 'data-copy="#booking-url"' in content
+    assert "onclick" not in content.split("data-setup-checklist")[1].split("</main>")[0]
+
+
+def test_the_checklist_ticks_each_step_as_it_is_done():
+    from datetime import time
+
+    from citas.core.factories import (
+        AppointmentFactory,
+        ProfessionalFactory,
+        ServiceFactory,
+        WorkingHoursFactory,
+    )
+    from citas.practices.selectors import practice_setup_checklist
+
+    practice = PracticeFactory(phone="", email="")
+    assert practice_setup_checklist(practice).done_count == 0
+
+    professional = ProfessionalFactory(practice=practice)
+    ServiceFactory(practice=practice, professionals=[])
+    setup = practice_setup_checklist(practice)
+    assert [step.key for step in setup.steps if step.done] == ["professional"]
+
+    WorkingHoursFactory(professional=professional, weekday=0, start_time=time(9), end_time=time(14))
+    service = ServiceFactory(practice=practice, professionals=[professional])
+    assert practice_setup_checklist(practice).accepts_bookings
+
+    practice.phone = "+34 910 000 000"
+    AppointmentFactory(professional=professional, service=service)
+    assert practice_setup_checklist(practice).complete
+
+
+def test_a_complete_practice_no_longer_shows_the_checklist(client):
+    from datetime import time
+
+    from citas.core.factories import (
+        AppointmentFactory,
+        ProfessionalFactory,
+        ServiceFactory,
+        WorkingHoursFactory,
+    )
+
+    owner = MembershipFactory(role=Role.OWNER)
+    practice = owner.practice
+    practice.phone = "+34 910 000 000"
+    practice.save()
+    professional = ProfessionalFactory(practice=practice)
+    WorkingHoursFactory(professional=professional, weekday=0, start_time=time(9), end_time=time(14))
+    service = ServiceFactory(practice=practice, professionals=[professional])
+    AppointmentFactory(professional=professional, service=service)
+    client.force_login(owner.user)
+
+    content = client.get(reverse("practices:dashboard")).content.decode()
+
+    assert "data-setup-checklist" not in content
+    assert "data-not-bookable" not in content
+    assert 'data-copy="#booking-url"' in content
+
+
+def test_the_slug_field_shows_the_address_it_makes_and_tells_web_from_postal(client):
+    user = UserFactory()
+    client.force_login(user)
+
+    content = client.get(reverse("practices:onboarding"), HTTP_ACCEPT_LANGUAGE="es").content
+    content = content.decode()
+
+    assert (
+        '<span class="input-group-text text-truncate mw-50">http://testserver/r/</span>' in content
+    )
+    assert "Dirección web de tu página de reservas" in content
+    assert "Dirección postal" in content

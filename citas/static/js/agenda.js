@@ -27,10 +27,36 @@
     return config.resources.filter((r) => ids.includes(String(r.id)));
   }
 
-  function escapeHtml(value) {
-    const div = document.createElement("div");
-    div.textContent = value;
-    return div.innerHTML;
+  // Week and day titles name whose agenda it is: "30 nov – 6 dic 2026 · Lucía, Pablo".
+  function titleFormat(start, end) {
+    const dates = new Intl.DateTimeFormat(config.locale, { year: "numeric", month: "short", day: "numeric" })
+      .formatRange(start, end);
+    const names = chosenResources().map((r) => r.title);
+    return names.length ? dates + " · " + names.join(", ") : dates;
+  }
+
+  // An appointment wears its professional's colour; its service is the stripe on its left.
+  function appointmentContent(event) {
+    const props = event.extendedProps;
+    const box = document.createElement("div");
+    box.className = "agenda-event";
+    box.style.borderLeftColor = props.serviceColor;
+    const title = document.createElement("a");
+    title.className = "ec-event-title d-block";
+    title.href = config.detailUrl.replace("/0/", "/" + event.id + "/");
+    title.textContent = event.title;
+    box.appendChild(title);
+    const service = document.createElement("div");
+    service.className = "agenda-service";
+    service.textContent = props.service;
+    box.appendChild(service);
+    if (props.status !== "confirmed") {
+      const status = document.createElement("span");
+      status.className = "agenda-status";
+      status.textContent = props.statusLabel;
+      box.appendChild(status);
+    }
+    return { domNodes: [box] };
   }
 
   // Time off comes from the feed as background events: show its reason only.
@@ -145,18 +171,18 @@
     slotLabelFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
     eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
     dayHeaderFormat: narrow ? { weekday: "short", day: "numeric" } : { weekday: "short", day: "numeric", month: "short" },
+    titleFormat,
+    views: {
+      dayGridMonth: { dayHeaderFormat: { weekday: narrow ? "short" : "long" }, titleFormat: { year: "numeric", month: "long" } },
+    },
     nowIndicator: true,
     editable: true,
     eventDurationEditable: true,
     allDaySlot: false,
     resources: chosenResources(),
     eventSources: [{ events: fetchEvents }],
-    eventContent: (info) => {
-      const props = info.event.extendedProps;
-      if (props.timeOff) return timeOffContent(info.event);
-      const status = props.status === "confirmed" ? "" : '<span class="agenda-status">' + escapeHtml(props.statusLabel) + "</span>";
-      return { html: '<div class="ec-event-title">' + escapeHtml(info.event.title) + "</div>" + status };
-    },
+    eventContent: (info) =>
+      info.event.extendedProps.timeOff ? timeOffContent(info.event) : appointmentContent(info.event),
     eventDrop: move,
     eventResize: (info) => move({ ...info, resized: true }),
     dateClick: (info) => openBooking(info.date, info.resource),
@@ -166,9 +192,23 @@
     },
   });
 
+  // The widget's markup fails axe: a role=table whose children are not rows, articles with
+  // role=button, icon-only prev/next buttons. Plain regions, links inside events and named
+  // buttons instead; re-applied whenever the widget redraws.
+  function makeAccessible() {
+    el.querySelectorAll(".ec-button.ec-prev").forEach((b) => b.setAttribute("aria-label", text.previous));
+    el.querySelectorAll(".ec-button.ec-next").forEach((b) => b.setAttribute("aria-label", text.next));
+    el.querySelectorAll(".ec[role], .ec [role=row], .ec [role=columnheader], .ec [role=rowheader], .ec [role=cell], .ec article[role]")
+      .forEach((node) => node.removeAttribute("role"));
+    el.querySelectorAll(".ec article[tabindex]").forEach((node) => node.removeAttribute("tabindex"));
+  }
+  new MutationObserver(makeAccessible).observe(el, { subtree: true, childList: true, attributes: true, attributeFilter: ["role", "tabindex"] });
+  makeAccessible();
+
   document.querySelectorAll("[data-agenda-professional], [data-agenda-cancelled]").forEach((box) => {
     box.addEventListener("change", () => {
       calendar.setOption("resources", chosenResources());
+      calendar.setOption("titleFormat", (start, end) => titleFormat(start, end));
       calendar.refetchEvents();
     });
   });
