@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "citas.core.middleware.ThrottledUserSessionsMiddleware",
+    "citas.accounts.middleware.SessionTimeoutMiddleware",
+    "citas.accounts.middleware.TwoFactorRequiredMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -176,7 +178,9 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 # the client address from X-Forwarded-For instead of the proxy's.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+# WebAuthn needs a secure context: allow http://localhost only while developing.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 MFA_TOTP_ISSUER = "Gestor de Citas"
 USERSESSIONS_TRACK_ACTIVITY = True
 # Seconds between two updates of a session's "last seen" (citas.core.middleware).
@@ -243,6 +247,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+# citas.accounts.middleware: practice members and admin-site staff are signed out after this idle
+# time and lifetime (seconds); clients keep "remember me" up to their own lifetime.
+SESSION_IDLE_TIMEOUT_STAFF = env.int("SESSION_IDLE_TIMEOUT_STAFF", default=30 * 60)
+SESSION_LIFETIME_STAFF = env.int("SESSION_LIFETIME_STAFF", default=12 * 60 * 60)
+SESSION_LIFETIME_CLIENT = env.int("SESSION_LIFETIME_CLIENT", default=SESSION_COOKIE_AGE)
 
 # REST API (citas.api): token or session auth, one error shape, throttled public booking.
 REST_FRAMEWORK = {

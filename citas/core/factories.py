@@ -6,6 +6,9 @@ from zoneinfo import ZoneInfo
 
 import factory
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from allauth.mfa.utils import decrypt
 
 from citas.accounts.models import User
 from citas.practices.models import Membership, Practice, Professional, Role
@@ -41,10 +44,28 @@ class PracticeFactory(factory.django.DjangoModelFactory):
 class MembershipFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Membership
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     practice = factory.SubFactory(PracticeFactory)
     role = Role.OWNER
+
+    @factory.post_generation
+    def two_factor(obj, create, extracted, **kwargs):
+        """Members whose practice requires two-step verification have it set up, unless a test
+        says otherwise (`two_factor=False`; `True` sets it up for any member)."""
+        if create and (extracted or (extracted is None and obj.needs_two_factor)):
+            enable_two_factor(obj.user)
+
+
+def enable_two_factor(user) -> str:
+    """Activate TOTP for the user; returns the secret (to compute codes in browser tests)."""
+    existing = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if existing:
+        return decrypt(existing.data["secret"])
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
 
 
 class ProfessionalFactory(factory.django.DjangoModelFactory):

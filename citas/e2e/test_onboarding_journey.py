@@ -1,6 +1,10 @@
 import re
+import time
 
 import pytest
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY, format_hotp_value, hotp_value
+from django.contrib.sessions.models import Session
 from django.core import mail
 
 from citas.practices.models import Membership, Practice, Role
@@ -32,6 +36,23 @@ def _verify(page, live_server, email):
     page.get_by_role("button", name="Confirmar").click()
 
 
+def _set_up_authenticator_app(page):
+    """The practice requires two-step verification from its owner: activate an authenticator
+    app with a code computed from the secret allauth keeps in the session."""
+    page.get_by_text("Configura la verificación en dos pasos para continuar").wait_for()
+    page.get_by_role("link", name="Activar").first.click()
+    # allauth asks for the password again before a security change.
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.get_by_role("button", name="Confirmar").click()
+    page.locator("input[name=code]").wait_for()
+    session_key = next(c["value"] for c in page.context.cookies() if c["name"] == "sessionid")
+    secret = Session.objects.get(session_key=session_key).get_decoded()[SECRET_SESSION_KEY]
+    counter = int(time.time()) // mfa_settings.TOTP_PERIOD
+    page.locator("input[name=code]").fill(format_hotp_value(hotp_value(secret, counter)))
+    page.get_by_role("button", name="Activar").click()
+    page.get_by_text("La aplicación de autenticación ha sido activada.").wait_for()
+
+
 def test_a_professional_signs_up_creates_a_practice_and_a_colleague_joins(
     live_server, phone_page, browser, settings
 ):
@@ -57,6 +78,8 @@ def test_a_professional_signs_up_creates_a_practice_and_a_colleague_joins(
     page.get_by_role("button", name="Crear consulta").click()
     page.get_by_text("Tu consulta «Fisio Centro Valencia» está lista.").wait_for()
     practice = Practice.objects.get(name="Fisio Centro Valencia")
+    _set_up_authenticator_app(page)
+    page.goto(f"{live_server.url}/app/")
 
     # The owner invites a colleague from the team page (through the phone's menu).
     page.get_by_role("button", name="Menú").click()

@@ -64,7 +64,7 @@ class PracticeSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Practice
-        fields = ["name", "timezone", "address", "phone", "email"]
+        fields = ["name", "timezone", "address", "phone", "email", "two_factor_policy"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -15,6 +15,12 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
 
 
+class TwoFactorPolicy(models.TextChoices):
+    MANAGERS = "managers", _("Owners and administrators")
+    EVERYONE = "everyone", _("Everyone in the team")
+    NOBODY = "nobody", _("Nobody (not recommended)")
+
+
 class Practice(BaseModel):
     """An organisation that takes appointments: the tenant of every other record."""
 
@@ -26,6 +32,13 @@ class Practice(BaseModel):
     address = models.CharField(_("address"), max_length=255, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     email = models.EmailField(_("email"), blank=True)
+    two_factor_policy = models.CharField(
+        _("require two-step verification"),
+        max_length=16,
+        choices=TwoFactorPolicy.choices,
+        default=TwoFactorPolicy.MANAGERS,
+        help_text=_("Members it applies to must set it up before they can open the practice."),
+    )
 
     class Meta:
         verbose_name = _("practice")
@@ -73,6 +86,13 @@ class Membership(BaseModel):
     @property
     def can_manage(self) -> bool:
         return self.role in MANAGER_ROLES
+
+    @property
+    def needs_two_factor(self) -> bool:
+        policy = self.practice.two_factor_policy
+        return policy == TwoFactorPolicy.EVERYONE or (
+            policy == TwoFactorPolicy.MANAGERS and self.can_manage
+        )
 
 
 class Professional(BaseModel):

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from citas.accounts.models import User
 from citas.core.factories import DEFAULT_PASSWORD, MembershipFactory, UserFactory
+from citas.practices.models import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +83,7 @@ def test_an_unverified_account_cannot_log_in(client):
 
 
 def test_a_member_logs_in_by_email_and_lands_on_the_dashboard(client):
-    membership = MembershipFactory()
+    membership = MembershipFactory(role=Role.PROFESSIONAL)
     response = client.post(
         reverse("account_login"),
         {"login": membership.user.email, "password": DEFAULT_PASSWORD},

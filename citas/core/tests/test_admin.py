@@ -2,7 +2,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from citas.core.factories import AppointmentFactory, UserFactory
+from citas.core.factories import AppointmentFactory, UserFactory, enable_two_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -10,6 +10,7 @@ pytestmark = pytest.mark.django_db
 def test_every_registered_model_has_a_working_changelist_with_search(client):
     AppointmentFactory()
     operator = UserFactory(is_staff=True, is_superuser=True)
+    enable_two_factor(operator)
     client.force_login(operator)
     for model, model_admin in admin.site._registry.items():
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
