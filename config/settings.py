@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "citas.practices.context_processors.current_practice",
+                "citas.notifications.context_processors.failed_notifications",
             ],
         },
     },
@@ -194,10 +195,16 @@ if env("EMAIL_BACKEND", default=""):
 ANYMAIL = {"AMAZON_SES_CLIENT_PARAMS": {"region_name": env("AWS_SES_REGION", default="eu-west-1")}}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Gestor de Citas <citas@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+MESSAGE_ID_DOMAIN = DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ") or "localhost"
 
-# Notifications (citas.notifications.delivery): a claim older than this belongs to a dead
-# worker and is retried; failures retry after 1, 5, 25, 125… minutes, then fail.
-NOTIFICATIONS_CLAIM_TIMEOUT = env.int("NOTIFICATIONS_CLAIM_TIMEOUT", default=300)
+# Notifications (citas.notifications.delivery, whose docstring has the protocol): each send has
+# a hard overall deadline, and a worker's lease on a row lasts that deadline plus a margin, so a
+# dead worker's rows are taken over within seconds and a live worker's never. Failures retry
+# after 1, 5, 25, 125… minutes, then fail.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)  # seconds, per SMTP socket operation
+NOTIFICATIONS_SEND_DEADLINE = env.int("NOTIFICATIONS_SEND_DEADLINE", default=20)
+WEBHOOKS_DEADLINE = env.int("WEBHOOKS_DEADLINE", default=10)  # connect + headers + body
+NOTIFICATIONS_LEASE_MARGIN = env.int("NOTIFICATIONS_LEASE_MARGIN", default=5)
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)
 NOTIFICATIONS_RETRY_BASE_MINUTES = env.int("NOTIFICATIONS_RETRY_BASE_MINUTES", default=1)
 # Webhook endpoints must be public HTTPS URLs; allow http://localhost only for development.

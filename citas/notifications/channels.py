@@ -4,13 +4,18 @@
 import abc
 import base64
 import contextlib
+import http.client
 import json
 import logging
 import smtplib
+import socket
+import ssl
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,7 +24,13 @@ from django.core.validators import validate_email
 from django.utils.module_loading import import_string
 
 from .models import Channel as ChannelName
-from .webhooks import body_bytes, destination_problem, signature_header
+from .webhooks import (
+    DestinationRefused,
+    address_allowed,
+    body_bytes,
+    resolve_destination,
+    signature_header,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +40,25 @@ class ChannelError(Exception):
         super().__init__(message)
         self.permanent = permanent
         self.response_code = response_code
+
+
+@contextlib.contextmanager
+def hard_deadline(seconds: float, abort):
+    """Call `abort()` (which closes the socket) if the block is still running after `seconds`:
+    socket timeouts bound each read, not a peer that answers one byte at a time."""
+    timer = threading.Timer(seconds, abort)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
+def _shutdown(sock) -> None:
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 class Channel(abc.ABC):
@@ -53,6 +83,10 @@ class EmailChannel(Channel):
     def close(self) -> None:
         self.connection.close()
 
+    def _abort(self) -> None:
+        smtp = getattr(self.connection, "connection", None)
+        _shutdown(getattr(smtp, "sock", None))
+
     def send(self, notification, rendered) -> None:
         try:
             validate_email(notification.recipient)
@@ -66,16 +100,21 @@ class EmailChannel(Channel):
             rendered.from_email,
             [notification.recipient],
             connection=self.connection,
+            headers={"Message-ID": notification.message_id},
         )
         if rendered.html:
             message.attach_alternative(rendered.html, "text/html")
         for attachment in rendered.attachments:
             message.attach(*attachment)
         try:
-            self.connection.open()
-            message.send()
+            with hard_deadline(settings.NOTIFICATIONS_SEND_DEADLINE, self._abort):
+                self.connection.open()
+                message.send()
         except smtplib.SMTPRecipientsRefused as error:
-            raise ChannelError(f"recipient refused: {error}", permanent=True) from error
+            # 5xx: the address is wrong; 4xx (greylisting, a full mailbox): try again later.
+            codes = [code for code, _message in error.recipients.values()]
+            permanent = all(code >= 500 for code in codes)
+            raise ChannelError(f"recipient refused: {error}", permanent=permanent) from error
         except Exception as error:  # SMTP, socket, anymail…: each backend has its own errors
             with contextlib.suppress(Exception):
                 self.connection.close()
@@ -143,49 +182,103 @@ class SmsChannel(Channel):
         self.backend.send(to=digits, body=rendered.text)
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None  # a 3xx is then an HTTPError: the endpoint must answer itself
+class PinnedConnectionMixin:
+    """Connects to `address`, the one that passed the check, not to a second lookup of the
+    host name; the host name still goes in Host and in TLS (SNI, certificate)."""
+
+    address = ""
+
+    def connect(self):
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+        peer = self.sock.getpeername()[0]
+        if peer != self.address or not address_allowed(peer):
+            self.sock.close()
+            raise DestinationRefused(f"connected to {peer}, expected {self.address}")
+        if isinstance(self, http.client.HTTPSConnection):
+            self.sock = self._context.wrap_socket(self.sock, server_hostname=self.host)
+
+
+class PinnedHTTPConnection(PinnedConnectionMixin, http.client.HTTPConnection):
+    pass
+
+
+class PinnedHTTPSConnection(PinnedConnectionMixin, http.client.HTTPSConnection):
+    pass
+
+
+def webhook_post(url: str, body: bytes, headers: dict, *, deadline: float) -> int:
+    """POST within `deadline` seconds in all (connect + headers + body); the status code.
+    Raises DestinationRefused, OSError (timeouts included) or http.client.HTTPException."""
+    parts = urlsplit(url)
+    https = parts.scheme == "https"
+    port = parts.port or (443 if https else 80)
+    started = time.monotonic()
+    address = resolve_destination(parts.hostname or "", port)
+    remaining = max(deadline - (time.monotonic() - started), 0.1)
+    if https:
+        connection = PinnedHTTPSConnection(
+            parts.hostname, port, timeout=remaining, context=ssl.create_default_context()
+        )
+    else:
+        connection = PinnedHTTPConnection(parts.hostname, port, timeout=remaining)
+    connection.address = address
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    try:
+        with hard_deadline(remaining, lambda: _shutdown(connection.sock)):
+            connection.request("POST", path, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read(64 * 1024)
+            if time.monotonic() - started > deadline:
+                raise TimeoutError("webhook deadline")
+            return response.status
+    finally:
+        connection.close()
+
+
+def webhook_error_class(error: Exception) -> str:
+    """What a manager may see: a class of failure, nothing that maps internal ports."""
+    if isinstance(error, DestinationRefused):
+        return "destination not allowed"
+    if isinstance(error, socket.gaierror):
+        return "name lookup failed"
+    if isinstance(error, ssl.SSLError | ssl.CertificateError):
+        return "TLS error"
+    if isinstance(error, TimeoutError | socket.timeout):
+        return "timed out"
+    return "connection failed"
 
 
 class WebhookChannel(Channel):
     """POST the frozen JSON body, signed with the endpoint's current secret."""
-
-    timeout = 10
-
-    def __init__(self):
-        self.opener = urllib.request.build_opener(_NoRedirects)
 
     def close(self) -> None:
         """Nothing held between messages."""
 
     def send(self, notification, rendered) -> int:
         endpoint = notification.webhook
-        problem = destination_problem(endpoint.url)
-        if problem:
-            raise ChannelError(problem, permanent=True)
         body = body_bytes(notification.payload)
         timestamp = int(time.time())
-        request = urllib.request.Request(  # noqa: S310 — the scheme is checked on save
-            endpoint.url,
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": "application/json",
-                "User-Agent": "Citas-Webhooks/1",
-                "X-Citas-Webhook-Id": notification.payload.get("id", ""),
-                "X-Citas-Webhook-Timestamp": str(timestamp),
-                "X-Citas-Signature": signature_header(endpoint.secret, timestamp, body),
-            },
-        )
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "Citas-Webhooks/1",
+            "X-Citas-Webhook-Id": notification.payload.get("id", ""),
+            "X-Citas-Webhook-Timestamp": str(timestamp),
+            "X-Citas-Signature": signature_header(endpoint.secret, timestamp, body),
+        }
         try:
-            with self.opener.open(request, timeout=self.timeout) as response:
-                return response.status
-        except urllib.error.HTTPError as error:
-            error.close()
-            raise ChannelError(f"HTTP {error.code}", response_code=error.code) from error
-        except (urllib.error.URLError, OSError, ValueError) as error:
-            raise ChannelError(f"{type(error).__name__}: {error}") from error
+            status = webhook_post(endpoint.url, body, headers, deadline=settings.WEBHOOKS_DEADLINE)
+        except DestinationRefused as error:
+            logger.warning("webhook %s refused: %s", endpoint.pk, error)
+            raise ChannelError(webhook_error_class(error), permanent=True) from error
+        except (OSError, http.client.HTTPException, ValueError) as error:
+            # A 3xx is not followed: the endpoint must answer itself.
+            logger.info("webhook %s: %s: %s", endpoint.pk, type(error).__name__, error)
+            raise ChannelError(webhook_error_class(error)) from error
+        if not 200 <= status < 300:
+            raise ChannelError(f"HTTP {status}", response_code=status)
+        return status
 
 
 CHANNEL_CLASSES = {ChannelName.SMS: SmsChannel, ChannelName.WEBHOOK: WebhookChannel}

@@ -1,25 +1,66 @@
-"""The sender: claim due rows, send them, record the outcome. Run by the Huey worker.
+"""The sender: one lease protocol for emails, text messages and webhooks. Run by the worker.
 
-Exactly once comes from the rows, not from the queue: a row moves pending → sending only by a
-conditional UPDATE inside a transaction that holds the rows (FOR UPDATE SKIP LOCKED on
-PostgreSQL, the BEGIN IMMEDIATE write lock on SQLite), so two workers never hold the same row;
-it moves sending → sent only if this worker still holds the claim. A worker that dies holding
-claims leaves them in "sending"; after CLAIM_TIMEOUT they go back to pending.
+Exactly once comes from the rows, not from the queue.
+
+1. **Claim.** Inside one transaction, a worker locks due rows (FOR UPDATE SKIP LOCKED on
+   PostgreSQL; the BEGIN IMMEDIATE write lock on SQLite): pending rows whose time has come, and
+   "sending" rows whose lease has run out (their worker died). Each claimed row gets a fresh
+   lease: a new `lease_id` (the fencing token) and `lease_expires_at`.
+2. **Renew = check, right before sending.** One UPDATE … WHERE pk AND lease_id AND status=sending
+   moves the row's lease to now + (send deadline + margin), counts the attempt, and the worker
+   writes a DeliveryAttempt ("in flight") in the same transaction. No row updated: another worker
+   took the lease over, and this one does not send.
+3. **Send under a hard deadline.** Every channel stops by its deadline whatever the other end
+   does (a watchdog closes the socket): NOTIFICATIONS_SEND_DEADLINE for email and SMS (and
+   EMAIL_TIMEOUT per SMTP operation), WEBHOOKS_DEADLINE for webhooks (connect + headers + body).
+   The lease outlives the deadline by NOTIFICATIONS_LEASE_MARGIN, so a live worker never loses
+   the row it is sending, and a dead worker's rows are taken over that many seconds later.
+4. **Record, fenced.** The outcome UPDATE has the same WHERE lease_id; the attempt row gets its
+   outcome. Every message carries a stable id (email Message-ID per notification; webhook
+   X-Citas-Webhook-Id per delivery) so that a receiver can drop the rare duplicate below.
+
+Failure table: what happens, then [duplicates / losses].
+
+- Two workers race for the same rows: the row lock lets one claim each row. [0 / 0]
+- A worker's lease runs out before it reaches a row (a slow batch): another worker claims the
+  row; the first one's renew finds a new lease_id and it skips the row. [0 / 0]
+- A worker is killed before the send of a row started: the lease runs out, another worker
+  sends the row. [0 / 0]
+- A worker is killed after the server accepted a message, before the outcome was recorded:
+  the attempt shows "interrupted"; the row is sent again after its lease. [1, same id / 0]
+- The server accepted but its answer was lost or came after the deadline: counted as a
+  failure and retried. [1, same id / 0]
+- The server is slow, stalls, drops the connection or refuses: the deadline ends the try;
+  retried with backoff, then "failed", which the practice sees and is emailed about. [0 / 0]
+- The worker process pauses (stopped, swapped) longer than the margin in the middle of a
+  send: another worker may send too; the late outcome is fenced off and logged "sent after
+  its lease ran out". [1, same id / 0]
+- The database is unreachable: nothing is claimed or recorded; the rows wait. [0 / 0]
+- The queue (Redis) is unreachable or an enqueue was lost: the periodic sweep and each
+  worker's start pick up the due rows. [0 / 0]
+
+So: exactly once for every failure except a crash, a pause or a lost answer inside the final
+hand-off to the server, where the message may go out twice with the same id.
 """
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Min, Q
 from django.utils import timezone
+
+from citas.booking.models import ACTIVE_STATUSES
 
 from .channels import ChannelError, Channels
 from .models import (
+    AttemptOutcome,
     Channel,
     ClientContactPreference,
+    DeliveryAttempt,
     Notification,
     NotificationKind,
     NotificationStatus,
@@ -29,19 +70,29 @@ from .webhooks import webhook_record_outcome
 
 logger = logging.getLogger(__name__)
 
+MESSAGE_CHANNELS = (Channel.EMAIL, Channel.SMS)
+WEBHOOK_CHANNELS = (Channel.WEBHOOK,)
+
 
 @dataclass
 class SendReport:
-    recovered: int = 0
     claimed: int = 0
     sent: int = 0
     retried: int = 0
     failed: int = 0
     skipped: int = 0
+    lease_lost: int = 0
 
 
-def claim_timeout() -> timedelta:
-    return timedelta(seconds=settings.NOTIFICATIONS_CLAIM_TIMEOUT)
+def send_deadline(channels) -> float:
+    """The longest a single send on these channels can take (seconds)."""
+    if tuple(channels) == WEBHOOK_CHANNELS:
+        return settings.WEBHOOKS_DEADLINE
+    return max(settings.NOTIFICATIONS_SEND_DEADLINE, settings.WEBHOOKS_DEADLINE)
+
+
+def lease_length(channels) -> timedelta:
+    return timedelta(seconds=send_deadline(channels) + settings.NOTIFICATIONS_LEASE_MARGIN)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -49,136 +100,249 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=settings.NOTIFICATIONS_RETRY_BASE_MINUTES * 5 ** (attempts - 1))
 
 
-def notifications_recover_stale(*, now: datetime) -> int:
-    """Claims older than the timeout belong to a worker that died: put them back."""
-    return Notification.objects.filter(
-        status=NotificationStatus.SENDING, claimed_at__lt=now - claim_timeout()
-    ).update(status=NotificationStatus.PENDING, claimed_at=None, claimed_by="")
+def _claimable(now: datetime, channels) -> Q:
+    return Q(channel__in=channels) & (
+        Q(status=NotificationStatus.PENDING, due_at__lte=now)
+        | Q(status=NotificationStatus.SENDING, lease_expires_at__lt=now)
+    )
 
 
-def notifications_claim(*, now: datetime, batch: int, worker_id: str) -> list[Notification]:
+def notifications_claim(
+    *, now: datetime, batch: int, worker_id: str, channels=MESSAGE_CHANNELS + WEBHOOK_CHANNELS
+) -> list[Notification]:
+    """Lease up to `batch` due rows to this worker (step 1)."""
+    lease_id = uuid.uuid4()
     with transaction.atomic():
         ids = list(
-            Notification.objects.filter(status=NotificationStatus.PENDING, due_at__lte=now)
+            Notification.objects.filter(_claimable(now, channels))
             .order_by("due_at", "pk")
             .select_for_update(skip_locked=True)
             .values_list("pk", flat=True)[:batch]
         )
         if not ids:
             return []
-        Notification.objects.filter(pk__in=ids, status=NotificationStatus.PENDING).update(
-            status=NotificationStatus.SENDING, claimed_at=now, claimed_by=worker_id
+        Notification.objects.filter(pk__in=ids).update(
+            status=NotificationStatus.SENDING,
+            lease_id=lease_id,
+            lease_expires_at=now + lease_length(channels),
+            claimed_at=now,
+            claimed_by=worker_id[:64],
         )
+        # Whatever a dead worker was sending when it stopped: say so, don't pretend.
+        DeliveryAttempt.objects.filter(
+            notification_id__in=ids, outcome=AttemptOutcome.IN_FLIGHT
+        ).update(outcome=AttemptOutcome.INTERRUPTED, finished_at=now)
+    # No select_related: the endpoint and the appointment are read when each row is sent, so
+    # that a change made meanwhile (endpoint disabled, appointment moved) counts.
     return list(
-        Notification.objects.filter(
-            pk__in=ids, status=NotificationStatus.SENDING, claimed_by=worker_id, claimed_at=now
-        ).order_by("due_at", "pk")
+        Notification.objects.filter(lease_id=lease_id, status=NotificationStatus.SENDING).order_by(
+            "due_at", "pk"
+        )
     )
 
 
-def _finish(notification: Notification, worker_id: str, **changes) -> int:
-    """Record an outcome, only while this worker still holds the claim."""
-    return Notification.objects.filter(
-        pk=notification.pk, status=NotificationStatus.SENDING, claimed_by=worker_id
-    ).update(claimed_at=None, claimed_by="", attempts=F("attempts") + 1, **changes)
+def _begin_attempt(notification: Notification, *, now: datetime, worker_id: str, lease):
+    """Step 2: renew the lease if this worker still holds it; None when it was taken over.
+    `now` must be read right before this call: the lease must cover the whole send."""
+    with transaction.atomic():
+        held = Notification.objects.filter(
+            pk=notification.pk, lease_id=notification.lease_id, status=NotificationStatus.SENDING
+        ).update(lease_expires_at=now + lease, attempts=F("attempts") + 1)
+        if not held:
+            return None
+        return DeliveryAttempt.objects.create(
+            notification=notification,
+            lease_id=notification.lease_id,
+            worker=worker_id[:64],
+            started_at=now,
+        )
 
 
-def _unsubscribed(notification: Notification) -> bool:
+def _finish(notification: Notification, attempt, *, outcome: str, now: datetime, **changes):
+    """Step 4: record the outcome, fenced by the lease; the attempt row says what happened."""
+    held = Notification.objects.filter(
+        pk=notification.pk, lease_id=notification.lease_id, status=NotificationStatus.SENDING
+    ).update(lease_id=None, lease_expires_at=None, claimed_by="", **changes)
+    if not held and outcome == AttemptOutcome.SENT:
+        outcome = AttemptOutcome.SENT_LEASE_LOST
+        logger.error("notification %s was sent after its lease ran out", notification.pk)
+    if attempt is not None:
+        DeliveryAttempt.objects.filter(pk=attempt.pk).update(
+            outcome=outcome,
+            finished_at=now,
+            error=(changes.get("last_error") or "")[:200],
+            response_code=changes.get("response_code"),
+        )
+    return held
+
+
+def _cancel(notification: Notification, reason: str) -> str:
+    Notification.objects.filter(
+        pk=notification.pk, lease_id=notification.lease_id, status=NotificationStatus.SENDING
+    ).update(
+        status=NotificationStatus.CANCELLED,
+        last_error=reason,
+        lease_id=None,
+        lease_expires_at=None,
+        claimed_by="",
+    )
+    return NotificationStatus.CANCELLED
+
+
+def _moot_reason(notification: Notification, now: datetime) -> str:
+    """Why this row must not go out at all any more ("" when it still should)."""
+    if notification.channel == Channel.WEBHOOK:
+        if notification.webhook is None or not notification.webhook.is_active:
+            return "webhook endpoint disabled"
+        return ""
     if notification.kind != NotificationKind.REMINDER or notification.appointment_id is None:
-        return False
-    return ClientContactPreference.objects.filter(
-        client__appointments=notification.appointment_id,
-        reminders_unsubscribed_at__isnull=False,
+        return ""
+    appointment = notification.appointment
+    if appointment.start <= now:
+        return "appointment already started"
+    if appointment.status not in ACTIVE_STATUSES or (
+        notification.payload.get("start") != appointment.start.isoformat()
+        and _parse(notification.payload.get("start")) != appointment.start
+    ):
+        return "appointment changed"
+    unsubscribed = ClientContactPreference.objects.filter(
+        client_id=appointment.client_id, reminders_unsubscribed_at__isnull=False
     ).exists()
+    return "client unsubscribed from reminders" if unsubscribed else ""
+
+
+def _parse(value) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def notification_send(
-    notification: Notification, *, now: datetime, worker_id: str, channels: Channels
+    notification: Notification,
+    *,
+    now: datetime,
+    worker_id: str,
+    channels: Channels,
+    clock=None,
 ) -> str:
-    """Send one claimed row; returns the resulting status. Never raises for a bad message."""
+    """Send one leased row; returns the resulting status. Never raises for a bad message.
+    `clock()` gives the time when the lease is renewed and the attempt ends (default: `now`)."""
+    clock = clock or (lambda: now)
+    lease = lease_length((notification.channel,))
     webhook = notification.channel == Channel.WEBHOOK
-    if webhook and (notification.webhook is None or not notification.webhook.is_active):
-        Notification.objects.filter(pk=notification.pk, claimed_by=worker_id).update(
-            status=NotificationStatus.CANCELLED, last_error="webhook endpoint disabled"
-        )
-        return NotificationStatus.CANCELLED
-    if _unsubscribed(notification):
-        Notification.objects.filter(pk=notification.pk, claimed_by=worker_id).update(
-            status=NotificationStatus.CANCELLED, last_error="client unsubscribed from reminders"
-        )
-        return NotificationStatus.CANCELLED
+    reason = _moot_reason(notification, now)
+    if reason:
+        return _cancel(notification, reason)
     try:
         # A webhook's body is its payload, frozen at event time: nothing to render.
         rendered = None if webhook else render_notification(notification)
+    except RenderError as error:
+        rendered, render_error = None, error
+    else:
+        render_error = None
+    attempt = _begin_attempt(notification, now=clock(), worker_id=worker_id, lease=lease)
+    if attempt is None:
+        return "lease_lost"
+    try:
+        if render_error:
+            raise render_error
         response_code = channels.get(notification.channel).send(notification, rendered)
     except (RenderError, ChannelError) as error:
-        attempts = notification.attempts + 1
-        permanent = isinstance(error, RenderError) or error.permanent
-        code = getattr(error, "response_code", None)
-        if webhook:
-            webhook_record_outcome(notification=notification, delivered=False, now=now)
-        if permanent or attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
-            _finish(
-                notification,
-                worker_id,
-                status=NotificationStatus.FAILED,
-                last_error=str(error),
-                response_code=code,
-            )
-            logger.warning("notification %s failed: %s", notification.pk, error)
-            return NotificationStatus.FAILED
-        _finish(
-            notification,
-            worker_id,
-            status=NotificationStatus.PENDING,
-            due_at=now + backoff(attempts),
-            last_error=str(error),
-            response_code=code,
-        )
-        return NotificationStatus.PENDING
+        return _record_failure(notification, attempt, error, now=clock())
+    except Exception as error:
+        # A bug must not stop the batch, nor be retried forever: the row is marked failed
+        # and shows in the practice's log, from where it can be resent.
+        logger.exception("notification %s crashed the sender", notification.pk)
+        failure = ChannelError(f"internal error: {type(error).__name__}", permanent=True)
+        return _record_failure(notification, attempt, failure, now=clock())
+    finished = clock()
     if webhook:
-        webhook_record_outcome(notification=notification, delivered=True, now=now)
+        webhook_record_outcome(notification=notification, delivered=True, now=finished)
     _finish(
         notification,
-        worker_id,
+        attempt,
+        outcome=AttemptOutcome.SENT,
+        now=finished,
         status=NotificationStatus.SENT,
-        sent_at=now,
+        sent_at=finished,
         last_error="",
         response_code=response_code,
     )
     return NotificationStatus.SENT
 
 
+def _record_failure(notification, attempt, error, *, now: datetime) -> str:
+    attempts = notification.attempts + 1
+    permanent = isinstance(error, RenderError) or error.permanent
+    code = getattr(error, "response_code", None)
+    if notification.channel == Channel.WEBHOOK:
+        webhook_record_outcome(notification=notification, delivered=False, now=now)
+    if permanent or attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
+        _finish(
+            notification,
+            attempt,
+            outcome=AttemptOutcome.FAILED,
+            now=now,
+            status=NotificationStatus.FAILED,
+            last_error=str(error),
+            response_code=code,
+        )
+        logger.warning("notification %s failed: %s", notification.pk, error)
+        return NotificationStatus.FAILED
+    _finish(
+        notification,
+        attempt,
+        outcome=AttemptOutcome.RETRY,
+        now=now,
+        status=NotificationStatus.PENDING,
+        due_at=now + backoff(attempts),
+        last_error=str(error),
+        response_code=code,
+    )
+    return NotificationStatus.PENDING
+
+
 def notifications_send_due(
-    *, now: datetime | None = None, batch: int = 100, worker_id: str = "worker"
+    *,
+    now: datetime | None = None,
+    batch: int = 100,
+    worker_id: str = "worker",
+    channels=MESSAGE_CHANNELS + WEBHOOK_CHANNELS,
 ) -> SendReport:
-    now = now or timezone.now()
-    report = SendReport(recovered=notifications_recover_stale(now=now))
-    claimed = notifications_claim(now=now, batch=batch, worker_id=worker_id)
-    report.claimed = len(claimed)
-    channels = Channels()
+    """Claim one batch and send it. Each send reads the clock when it starts (its lease runs
+    from then); tests pass a fixed `now` instead."""
+
+    def clock() -> datetime:
+        return now or timezone.now()
+
+    origin = clock()
+    claimed = notifications_claim(now=origin, batch=batch, worker_id=worker_id, channels=channels)
+    report = SendReport(claimed=len(claimed))
+    open_channels = Channels()
     try:
-        _send_all(claimed, report, now=now, worker_id=worker_id, channels=channels)
+        _send_all(claimed, report, clock=clock, worker_id=worker_id, channels=open_channels)
     finally:
-        channels.close()
+        open_channels.close()
     return report
 
 
-def _send_all(claimed, report: SendReport, *, now, worker_id: str, channels: Channels) -> None:
+def _send_all(claimed, report: SendReport, *, clock, worker_id: str, channels: Channels) -> None:
     for notification in claimed:
         try:
             outcome = notification_send(
-                notification, now=now, worker_id=worker_id, channels=channels
+                notification, now=clock(), worker_id=worker_id, channels=channels, clock=clock
             )
         except Exception as error:
-            # A bug must not stop the batch, nor be retried forever: the row is marked failed
-            # and shows in the practice's log, from where it can be resent.
+            # Before the hand-off started (a bug, a lost database): the row goes to the log.
             logger.exception("notification %s crashed the sender", notification.pk)
             _finish(
                 notification,
-                worker_id,
+                None,
+                outcome=AttemptOutcome.FAILED,
+                now=clock(),
                 status=NotificationStatus.FAILED,
-                last_error=f"internal error: {type(error).__name__}: {error}",
+                last_error=f"internal error: {type(error).__name__}",
             )
             report.failed += 1
             continue
@@ -188,5 +352,14 @@ def _send_all(claimed, report: SendReport, *, now, worker_id: str, channels: Cha
             report.retried += 1
         elif outcome == NotificationStatus.FAILED:
             report.failed += 1
+        elif outcome == "lease_lost":
+            report.lease_lost += 1
         else:
             report.skipped += 1
+
+
+def next_lease_expiry(*, channels) -> datetime | None:
+    """When the earliest lease held on these channels runs out (to come back for it then)."""
+    return Notification.objects.filter(
+        channel__in=channels, status=NotificationStatus.SENDING
+    ).aggregate(first=Min("lease_expires_at"))["first"]

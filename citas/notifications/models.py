@@ -1,5 +1,6 @@
 import secrets
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -136,6 +137,7 @@ class NotificationKind(models.TextChoices):
     WEBHOOK_COMPLETED = "webhook_completed", _("Webhook: appointment completed")
     WEBHOOK_NO_SHOW = "webhook_no_show", _("Webhook: no-show")
     WEBHOOK_DISABLED = "webhook_disabled", _("Webhook disabled (practice)")
+    FAILURES_DIGEST = "failures_digest", _("Failed notifications (practice)")
 
 
 class Channel(models.TextChoices):
@@ -228,7 +230,14 @@ class Notification(BaseModel):
     last_error = models.TextField(_("last error"), blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     claimed_by = models.CharField(max_length=64, blank=True)
+    # The fencing token of the current lease (delivery.py): a new one on every claim, checked
+    # by the UPDATE that renews the lease right before sending and by the one that records the
+    # outcome, so that a worker whose lease was taken over can neither send nor overwrite.
+    lease_id = models.UUIDField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # A failed row stays failed (it is history); once resent, it no longer needs a person.
+    resent_at = models.DateTimeField(_("resent at"), null=True, blank=True)
     # A snapshot of what the message says (times, names, ICS sequence), so that a message
     # renders as it was meant even when the appointment changes before it goes out.
     payload = models.JSONField(default=dict, blank=True)
@@ -265,8 +274,16 @@ class Notification(BaseModel):
             ),
         ]
         indexes = [
-            # delivery.notifications_send_due: pending rows due now; stale "sending" claims.
+            # delivery.notifications_claim: pending rows due now.
             models.Index(fields=["status", "due_at"], name="notification_status_due"),
+            # selectors.failed_notification_count: the practice's failures not yet resent.
+            models.Index(
+                fields=["practice"],
+                condition=Q(status="failed", resent_at__isnull=True),
+                name="notification_open_failures",
+            ),
+            # delivery.notifications_claim: "sending" rows whose lease has run out.
+            models.Index(fields=["status", "lease_expires_at"], name="notification_status_lease"),
             # selectors.notifications_for_practice: the practice's log, newest first.
             models.Index(fields=["practice", "-due_at"], name="notification_practice_due"),
             # selectors.webhook_deliveries: one endpoint's delivery log, newest first.
@@ -275,3 +292,58 @@ class Notification(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.recipient} ({self.get_status_display()})"
+
+    @property
+    def message_id(self) -> str:
+        """The same Message-ID on every attempt, so that a receiver can drop a duplicate."""
+        stamp = f"{self.created_at:%Y%m%d%H%M%S}"
+        return f"<notification.{self.pk}.{stamp}@{settings.MESSAGE_ID_DOMAIN}>"
+
+
+class AttemptOutcome(models.TextChoices):
+    IN_FLIGHT = "in_flight", _("In progress")
+    SENT = "sent", _("Sent")
+    RETRY = "retry", _("Failed, will retry")
+    FAILED = "failed", _("Failed")
+    INTERRUPTED = "interrupted", _("Interrupted (the worker stopped; may have been delivered)")
+    SENT_LEASE_LOST = "sent_lease_lost", _("Sent after its lease ran out")
+
+
+class DeliveryAttempt(models.Model):
+    """One try at handing a notification over, written before the hand-off starts, so that a
+    worker that dies mid-send leaves an honest "interrupted" line rather than nothing."""
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="delivery_attempts"
+    )
+    lease_id = models.UUIDField()
+    worker = models.CharField(max_length=64)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(
+        max_length=16, choices=AttemptOutcome.choices, default=AttemptOutcome.IN_FLIGHT
+    )
+    error = models.CharField(max_length=200, blank=True)
+    response_code = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery attempt")
+        verbose_name_plural = _("delivery attempts")
+        ordering = ["started_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id} {self.outcome}"
+
+
+class WorkerHeartbeat(models.Model):
+    """When each worker process last ran the sender (shown by /healthz?full)."""
+
+    worker = models.CharField(max_length=64, unique=True)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self) -> str:
+        return self.worker

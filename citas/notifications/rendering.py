@@ -7,8 +7,8 @@ from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.template import TemplateDoesNotExist, TemplateSyntaxError
-from django.template.loader import render_to_string
+from django.template import Context, TemplateDoesNotExist, TemplateSyntaxError
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
@@ -201,6 +201,12 @@ def _attachments(notification, context: dict) -> list[tuple[str, str, str]]:
     return [("cita.ics", content, f"text/calendar; method={method}")]
 
 
+def render_text(name: str, context: dict) -> str:
+    """A plain-text template (a subject, a text body, an SMS): not HTML, so not HTML-escaped
+    ("O'Brien <x>" stays as it is); the HTML parts keep Django's escaping."""
+    return get_template(name).template.render(Context(context, autoescape=False))
+
+
 def render_notification(notification) -> Rendered:
     """Subject, text, HTML and attachments in the recipient's language."""
     base = f"emails/appointment-{notification.kind.replace('_', '-')}"
@@ -211,17 +217,20 @@ def render_notification(notification) -> Rendered:
             "webhooks_url": site_url(reverse("notifications:webhooks"))
         }
         base = "webhooks/emails/disabled"
+    elif notification.kind == NotificationKind.FAILURES_DIGEST:
+        context = notification.payload | {
+            "log_url": site_url(reverse("notifications:log") + "?status=failed")
+        }
+        base = "notifications/emails/failures-digest"
     else:
         context = _appointment_context(notification)
     try:
         with translation.override(notification.language):
             if notification.channel == Channel.SMS:
-                text = render_to_string(
-                    "notifications/sms.txt", context | {"kind": notification.kind}
-                )
+                text = render_text("notifications/sms.txt", context | {"kind": notification.kind})
                 return Rendered(subject="", text=" ".join(text.split()))
-            subject = " ".join(render_to_string(f"{base}-subject.txt", context).split())
-            text = render_to_string(f"{base}-body.txt", context)
+            subject = " ".join(render_text(f"{base}-subject.txt", context).split())
+            text = render_text(f"{base}-body.txt", context)
             html = render_to_string(f"{base}-body.html", context)
     except (TemplateDoesNotExist, TemplateSyntaxError) as error:
         raise RenderError(f"template problem: {error}") from error

@@ -12,7 +12,7 @@ from citas.booking.models import Appointment
 from citas.practices.models import Professional
 from citas.practices.selectors import require_membership
 
-from .models import CalendarFeed, Notification, WebhookEndpoint
+from .models import CalendarFeed, Notification, NotificationStatus, WebhookEndpoint
 
 FEED_PAST_DAYS = 30
 
@@ -28,6 +28,13 @@ def notifications_for_practice(practice, *, status: str = "", kind: str = ""):
     if kind:
         notifications = notifications.filter(kind=kind)
     return notifications.order_by("-due_at", "-pk")
+
+
+def failed_notification_count(practice) -> int:
+    """Failed notifications of the practice that nobody has resent yet (one indexed query)."""
+    return Notification.objects.filter(
+        practice=practice, status=NotificationStatus.FAILED, resent_at__isnull=True
+    ).count()
 
 
 def notification_for_manager(request: HttpRequest, pk: int) -> Notification:

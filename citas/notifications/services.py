@@ -271,9 +271,11 @@ def on_appointment_event(
 
 
 def notification_resend(*, notification, by, now: datetime | None = None) -> Notification:
-    """A fresh pending copy, due now. The original row is history and stays as it is.
-    A webhook goes out with the same body (and id), so that receivers can drop a duplicate."""
+    """A fresh pending copy, due now. The original row is history and stays as it is (only
+    marked as resent). A webhook goes out with the same body (and id), so that receivers can
+    drop a duplicate."""
     now = now or timezone.now()
+    Notification.objects.filter(pk=notification.pk, resent_at__isnull=True).update(resent_at=now)
     if notification.channel == Channel.WEBHOOK:
         payload = notification.payload
     else:

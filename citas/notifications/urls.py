@@ -8,6 +8,11 @@ urlpatterns = [
     path("app/notificaciones/", views.notification_log, name="log"),
     path("app/notificaciones/ajustes/", views.notification_settings, name="preferences"),
     path("app/notificaciones/<int:pk>/reenviar/", views.notification_resend, name="resend"),
+    path(
+        "app/notificaciones/reenviar-fallidas/",
+        views.notifications_resend_failed,
+        name="resend_failed",
+    ),
     path("app/mi-calendario/", views.calendar_feed, name="calendar_feed"),
     path(
         "app/mi-calendario/regenerar/",

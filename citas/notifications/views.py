@@ -6,12 +6,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from citas.practices.selectors import require_membership
 from citas.privacy.selectors import feed_client_label
 
-from . import ics, selectors, services
+from . import failures, ics, selectors, services
 from .forms import NotificationFilterForm, NotificationSettingsForm
 
 PAGE_SIZE = 50
@@ -47,6 +48,23 @@ def notification_resend(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(
         request,
         _("A new copy to %(recipient)s is on its way.") % {"recipient": notification.recipient},
+    )
+    return redirect("notifications:log")
+
+
+@login_required
+@require_POST
+def notifications_resend_failed(request: HttpRequest) -> HttpResponse:
+    membership = require_membership(request, manager=True)
+    count = failures.notifications_resend_failed(practice=membership.practice, by=request.user)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)s failed notification is on its way again.",
+            "%(count)s failed notifications are on their way again.",
+            count,
+        )
+        % {"count": count},
     )
     return redirect("notifications:log")
 

@@ -99,19 +99,25 @@ def validate_webhook_url(url: str) -> None:
         )
 
 
-def destination_problem(url: str) -> str:
-    """At send time: what's wrong with posting to `url` now ("" when nothing). The host is
-    resolved, so that a public name pointing at a private address is refused too."""
-    if insecure_urls_allowed():
-        return ""
-    host = urlsplit(url).hostname or ""
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, 443)}
-    except OSError as error:
-        return f"cannot resolve {host}: {error}"
-    if any(_is_private_address(address.split("%")[0]) for address in addresses):
-        return f"{host} resolves to a private address"
-    return ""
+class DestinationRefused(Exception):
+    """The webhook's address is private (or changed under us): no connection is made."""
+
+
+def address_allowed(address: str) -> bool:
+    return insecure_urls_allowed() or not _is_private_address(address.split("%")[0])
+
+
+def resolve_destination(host: str, port: int) -> str:
+    """At send time: the one address to connect to. Every address the name resolves to must
+    be public, so that a public name pointing at a private address is refused; the caller
+    then connects to this very address (no second lookup an attacker could answer)."""
+    addresses = [info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+    if not addresses:
+        raise DestinationRefused(f"{host} has no address")
+    refused = [address for address in addresses if not address_allowed(address)]
+    if refused:
+        raise DestinationRefused(f"{host} resolves to a private address")
+    return addresses[0]
 
 
 # --- the body and its signature --------------------------------------------------------------

@@ -157,18 +157,21 @@ def test_a_missing_template_variable_fails_the_row_not_the_worker(booked, mailou
     assert mailoutbox == []
 
 
-def test_a_claim_left_by_a_dead_worker_is_sent_after_the_timeout_and_only_once(booked, mailoutbox):
+def test_a_lease_left_by_a_dead_worker_is_taken_over_when_it_runs_out_and_sent_once(
+    booked, mailoutbox, settings
+):
     Notification.objects.filter(kind=K.REMINDER).delete()
     claimed = notifications_claim(now=NOW, batch=100, worker_id="dead")
     assert [n.kind for n in claimed] == [K.CONFIRMED]
+    lease = settings.NOTIFICATIONS_SEND_DEADLINE + settings.NOTIFICATIONS_LEASE_MARGIN
 
-    notifications_send_due(now=NOW + timedelta(minutes=4), worker_id="alive")
+    notifications_send_due(now=NOW + timedelta(seconds=lease - 1), worker_id="alive")
     assert mailoutbox == []
 
-    report = notifications_send_due(now=NOW + timedelta(minutes=6), worker_id="alive")
-    notifications_send_due(now=NOW + timedelta(minutes=7), worker_id="alive")
+    report = notifications_send_due(now=NOW + timedelta(seconds=lease + 1), worker_id="alive")
+    notifications_send_due(now=NOW + timedelta(seconds=lease + 60), worker_id="alive")
 
-    assert (report.recovered, report.sent) == (1, 1)
+    assert (report.claimed, report.sent) == (1, 1)
     assert len(mailoutbox) == 1
 
 

@@ -19,11 +19,14 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from citas.notifications.delivery import notifications_claim, notifications_send_due
-from citas.notifications.models import Notification, NotificationKind
-from citas.notifications.rendering import appointment_snapshot
+from citas.notifications.delivery import (
+    notifications_claim,
+    notifications_send_due,
+)
+from citas.notifications.models import Notification
 
 from .backends import RecordingBackend
+from .processes import database_url, queue
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 TOTAL = 1000
@@ -32,24 +35,16 @@ ROOT = Path(settings.BASE_DIR)
 
 
 def queue_due_notifications(appointment, now) -> None:
-    payload = appointment_snapshot(appointment, sequence=0)
-    Notification.objects.bulk_create(
-        Notification(
-            practice=appointment.practice,
-            appointment=appointment,
-            kind=NotificationKind.CONFIRMED,
-            recipient=f"persona{i}@example.com",
-            due_at=now - timedelta(hours=1),
-            payload=payload,
-        )
-        for i in range(TOTAL)
-    )
+    queue(appointment, TOTAL)
 
 
 def kill_a_worker_after_its_claim(now) -> int:
-    """A consumer that claimed a batch and died before sending any of it."""
-    stale = now - timedelta(seconds=settings.NOTIFICATIONS_CLAIM_TIMEOUT + 60)
-    return len(notifications_claim(now=stale, batch=100, worker_id="killed"))
+    """A consumer that claimed a batch and died before sending any of it: its lease ran out."""
+    claimed = notifications_claim(now=now, batch=100, worker_id="killed")
+    Notification.objects.filter(claimed_by="killed").update(
+        lease_expires_at=now - timedelta(seconds=1)
+    )
+    return len(claimed)
 
 
 def test_two_sender_threads_send_each_of_1000_messages_exactly_once(settings, make_appointment):
@@ -87,12 +82,6 @@ def _redis_or_skip():
         pytest.skip(f"Redis is not reachable at {REDIS_URL} ({error}); set TEST_REDIS_URL")
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def test_two_huey_consumers_on_redis_send_each_of_1000_messages_exactly_once(
     make_appointment, tmp_path
 ):
@@ -101,7 +90,7 @@ def test_two_huey_consumers_on_redis_send_each_of_1000_messages_exactly_once(
     queue_due_notifications(make_appointment(start=now + timedelta(days=3)), now)
     kill_a_worker_after_its_claim(now)
     env = os.environ | {
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "REDIS_URL": REDIS_URL,
         "EMAIL_URL": f"filemail:///{tmp_path}",  # four slashes: an absolute path
         "EMAIL_BACKEND": "",
