@@ -68,7 +68,8 @@ def test_a_booking_queues_the_confirmation_request_when_the_practice_asks(s):
     request = requests_of(appointment).get()
     assert request.due_at == THURSDAY_TEN - timedelta(hours=48)
     assert request.recipient == s.client.email
-    assert request.payload["release_at"] == (THURSDAY_TEN - timedelta(hours=24)).isoformat()
+    release_at = datetime.fromisoformat(request.payload["release_at"])
+    assert release_at == THURSDAY_TEN - timedelta(hours=24)
 
 
 def test_no_request_is_queued_when_the_practice_does_not_ask(db):

@@ -2,7 +2,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from citas.core.factories import ClientFactory, MembershipFactory, UserFactory
+from citas.core.factories import (
+    ClientFactory,
+    MembershipFactory,
+    UserFactory,
+    enable_two_factor,
+)
 from citas.practices.models import Role
 from citas.privacy.models import AuditAction, AuditEntry
 from citas.privacy.services import audit_record
@@ -88,7 +93,9 @@ def test_the_audit_log_page_runs_a_fixed_number_of_queries(
 
 def test_the_admin_shows_the_log_read_only(client, s, owner_of):
     entry = audit_record(practice=s.practice, actor=owner_of.user, action=AuditAction.CLIENT_VIEWED)
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    operator = UserFactory(is_staff=True, is_superuser=True)
+    enable_two_factor(operator)  # the admin site requires it
+    client.force_login(operator)
 
     assert client.get(reverse("admin:privacy_auditentry_changelist")).status_code == 200
     assert client.get(reverse("admin:privacy_auditentry_add")).status_code == 403
@@ -114,7 +121,10 @@ def test_role_changes_invitations_tokens_and_webhooks_are_recorded(client, s, ow
         reverse("notifications:webhook_create"),
         {"url": "https://hooks.example.com/x", "events": ["created"]},
     )
-    client.post(reverse("practices:settings"), {"name": "Otro nombre", "timezone": "Europe/Madrid"})
+    client.post(
+        reverse("practices:settings"),
+        {"name": "Otro nombre", "timezone": "Europe/Madrid", "two_factor_policy": "managers"},
+    )
 
     actions = set(AuditEntry.objects.values_list("action", flat=True))
     assert {
