@@ -189,7 +189,11 @@ def _initial_for(user) -> dict[str, str]:
 def booking_page(request: HttpRequest, practice_slug: str) -> HttpResponse:
     practice = _practice(practice_slug)
     if availability_reads_exceeded(_client_ip(request)):
-        return _too_many(request, practice)
+        message = _(
+            "We have received many requests from your connection. "
+            "Please try again in an hour, or call the practice."
+        )
+        return _too_many(request, practice, message=message)
     step = StepForm(request.GET)
     params = step.cleaned_data if step.is_valid() else {}
     context = _steps(practice, params, now=timezone.now())

@@ -163,6 +163,7 @@ def test_availability_pages_are_limited_per_address(client, s, settings):
     url = reverse("public_booking:page", args=[s.practice.slug])
     statuses = [client.get(url, REMOTE_ADDR="198.51.100.7").status_code for _ in range(7)]
     assert statuses == [200] * 5 + [429] * 2
+    assert "muchas peticiones" in client.get(url, REMOTE_ADDR="198.51.100.7").content.decode()
     assert client.get(url, REMOTE_ADDR="198.51.100.8").status_code == 200
 
 
