@@ -128,7 +128,7 @@ class Availability(PublicView):
         operation_id="practice_availability",
         tags=[PUBLIC],
         parameters=[AvailabilityQuerySerializer],
-        responses={200: AvailabilitySerializer, **errors(400, 404)},
+        responses={200: AvailabilitySerializer, **errors(400, 404, 429)},
     )
     def get(self, request, slug: str):
         practice = get_object_or_404(Practice.objects.select_related("booking_policy"), slug=slug)
