@@ -8,7 +8,7 @@ UV := .tools/bin/uv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run serve migrate demo test test-booking-safety e2e lint format messages bench check-deploy clean
+.PHONY: install run serve migrate demo test test-booking-safety e2e lint format messages bench check-deploy audit clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -59,6 +59,21 @@ check-deploy: install
 	DEBUG=false SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	ALLOWED_HOSTS=citas.example.com SITE_URL=https://citas.example.com \
 	$(PY) manage.py check --deploy --fail-level WARNING
+
+## make audit: known vulnerabilities in the locked (production) dependencies, from PyPI's
+## advisory data; skipped with a message when that database cannot be reached.
+AUDIT_PROBE := https://pypi.org/pypi/django/5.2/json
+audit: install
+	@if ! $(PY) -c "import json, sys, urllib.request; \
+	  sys.exit('vulnerabilities' not in json.load(urllib.request.urlopen('$(AUDIT_PROBE)', timeout=15)))" \
+	  2>/dev/null; then \
+	  echo "audit: SKIPPED: the vulnerability database ($(AUDIT_PROBE)) is not reachable from here."; \
+	  exit 0; \
+	fi; \
+	requirements=$$(mktemp); trap 'rm -f $$requirements' EXIT; \
+	$(UV) export --frozen --no-dev --no-emit-project --format requirements-txt --quiet > $$requirements; \
+	$(VENV)/bin/pip-audit --requirement $$requirements --disable-pip --require-hashes \
+	  --vulnerability-service pypi --progress-spinner off --strict
 
 ## make bench: availability (engine, endpoint), API latency, notification throughput, calendar feeds, reports.
 bench: install

@@ -6,6 +6,7 @@ One settings module: production differs only by environment variables (see .env.
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
+    "csp",
     "django_htmx",
     "template_partials",
     "huey.contrib.djhuey",
@@ -59,6 +61,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "citas.core.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "citas.core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -89,6 +93,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
                 "citas.practices.context_processors.current_practice",
                 "citas.notifications.context_processors.failed_notifications",
             ],
@@ -253,12 +258,45 @@ if env.bool("USE_X_FORWARDED_PROTO", default=False):
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): our own files and nonce-tagged tags only; no inline
+# script, style attribute or eval anywhere. Violations are logged by citas.core.security.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "report-uri": "/csp-report/",
+    },
+}
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
+# Powerful browser features nobody here needs; passkeys (WebAuthn) and copying links stay on.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=(), browsing-topics=(), clipboard-write=(self), "
+    "publickey-credentials-create=(self), publickey-credentials-get=(self)"
+)
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 # citas.accounts.middleware: practice members and admin-site staff are signed out after this idle
 # time and lifetime (seconds); clients keep "remember me" up to their own lifetime.
 SESSION_IDLE_TIMEOUT_STAFF = env.int("SESSION_IDLE_TIMEOUT_STAFF", default=30 * 60)
 SESSION_LIFETIME_STAFF = env.int("SESSION_LIFETIME_STAFF", default=12 * 60 * 60)
 SESSION_LIFETIME_CLIENT = env.int("SESSION_LIFETIME_CLIENT", default=SESSION_COOKIE_AGE)
+
+# Booking abuse (citas.booking.abuse): upcoming online bookings a client (one email address) may
+# hold per practice; booking attempts per email address and per practice and hour (on top of
+# the per-address limit); availability reads per IP address and hour (page and API).
+BOOKING_MAX_UPCOMING_PER_CLIENT = env.int("BOOKING_MAX_UPCOMING_PER_CLIENT", default=3)
+BOOKING_ATTEMPTS_PER_EMAIL_HOUR = env.int("BOOKING_ATTEMPTS_PER_EMAIL_HOUR", default=5)
+BOOKING_ATTEMPTS_PER_PRACTICE_HOUR = env.int("BOOKING_ATTEMPTS_PER_PRACTICE_HOUR", default=200)
+AVAILABILITY_READS_PER_HOUR = env.int("AVAILABILITY_READS_PER_HOUR", default=600)
 
 # REST API (citas.api): token or session auth, one error shape, throttled public booking.
 REST_FRAMEWORK = {
@@ -274,9 +312,12 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "citas.api.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "public_booking": env("API_PUBLIC_BOOKING_RATE", default="20/hour"),
+        "public_availability": f"{AVAILABILITY_READS_PER_HOUR}/hour",
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# Personal API tokens expire after this many days unless renewed.
+API_TOKEN_LIFETIME_DAYS = env.int("API_TOKEN_LIFETIME_DAYS", default=90)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Gestor de Citas API",
     "DESCRIPTION": _(

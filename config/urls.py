@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from citas.accounts import views as account_views
 from citas.booking import client_views as booking_client_views
 from citas.booking.public_urls import manage_patterns, my_appointments_patterns
+from citas.core import security as core_security
 from citas.core import views as core_views
 from citas.practices import views as practice_views
 from citas.privacy.urls import my_data_patterns
@@ -19,6 +20,7 @@ admin.site.site_title = "Gestor de Citas"
 urlpatterns = [
     path("", core_views.landing, name="landing"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("csp-report/", core_security.csp_report, name="csp_report"),
     path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("accounts/signup/", account_views.signup, name="account_signup"),
     path("accounts/", include("allauth.urls")),

@@ -1,7 +1,8 @@
 from datetime import timedelta
 
-from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from allauth.account.adapter import get_adapter
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
 from .models import ApiToken, hash_token
@@ -11,7 +12,8 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
-    """`Authorization: Bearer cit_…` → (user, ApiToken). Revoked or unknown tokens get a 401."""
+    """`Authorization: Bearer cit_…` → (user, ApiToken). Revoked, expired or unknown tokens get
+    a 401. Each use stamps the time and the client address (at most once a minute)."""
 
     keyword = "Bearer"
 
@@ -34,8 +36,16 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("This token is not valid or was revoked."))
         now = timezone.now()
-        if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        if token.expires_at <= now:
+            expired = formats.date_format(timezone.localtime(token.expires_at), "DATE_FORMAT")
+            raise exceptions.AuthenticationFailed(
+                _("This token expired on %(date)s. Renew it on your token page.")
+                % {"date": expired}
+            )
+        ip = get_adapter().get_client_ip(request._request)
+        stale = token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION
+        if stale or token.last_used_ip != ip:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=ip)
         return token.user, token
 
     def authenticate_header(self, request):

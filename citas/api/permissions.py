@@ -24,6 +24,22 @@ def membership_for(request) -> Membership | None:
     return request._api_membership
 
 
+class HasTokenScope(permissions.BasePermission):
+    """A token may call a view only with its family's read (safe methods) or write scope.
+    Views name their family in `scope`; sessions (the browser) are not limited by scopes."""
+
+    message = _("This token does not have the permission this operation needs.")
+
+    def has_permission(self, request, view) -> bool:
+        if not isinstance(request.auth, ApiToken):
+            return True
+        safe = request.method in permissions.SAFE_METHODS
+        if safe and getattr(view, "public_reads", False):
+            return True
+        family = getattr(view, "scope", None)
+        return family is not None and request.auth.allows(f"{family}:{'read' if safe else 'write'}")
+
+
 class IsPracticeMember(permissions.BasePermission):
     message = _("Only members of a practice can use this endpoint.")
 

@@ -5,22 +5,45 @@ from django.utils.translation import gettext as _
 from citas.core.errors import ServiceError
 from citas.practices.models import Membership, Practice
 
-from .models import ApiToken, hash_token, new_raw_token
+from .models import PERSONAL_SCOPES, ApiToken, Scope, default_expiry, hash_token, new_raw_token
 
 
-def api_token_create(*, user, practice: Practice, name: str) -> tuple[ApiToken, str]:
-    """A new token for one of the user's practices; the raw secret is returned once, never kept."""
-    if not Membership.objects.filter(user=user, practice=practice).exists():
+def api_token_create(
+    *, user, practice: Practice | None, name: str, scopes: list[str]
+) -> tuple[ApiToken, str]:
+    """A new token for one of the user's practices, or a personal one (`practice=None`, for the
+    user's own appointments only); the raw secret is returned once, never kept."""
+    if (
+        practice is not None
+        and not Membership.objects.filter(user=user, practice=practice).exists()
+    ):
         raise ServiceError(_("You are not a member of this practice."), field="practice")
+    if not scopes or not set(scopes) <= set(Scope.values):
+        raise ServiceError(_("Choose what the token may do."), field="scopes")
+    if practice is None and not set(scopes) <= set(PERSONAL_SCOPES):
+        raise ServiceError(
+            _("A token without a practice can only use your own appointments."), field="scopes"
+        )
     raw = new_raw_token()
     token = ApiToken.objects.create(
         user=user,
         practice=practice,
         name=name,
+        scopes=sorted(set(scopes)),
         prefix=raw[4:12],
         token_hash=hash_token(raw),
     )
     return token, raw
+
+
+@transaction.atomic
+def api_token_renew(*, token: ApiToken) -> ApiToken:
+    """Extend a live token by the full lifetime from now (the secret stays the same)."""
+    if token.revoked_at is not None:
+        raise ServiceError(_("A revoked token cannot be renewed."))
+    token.expires_at = default_expiry()
+    token.save(update_fields=["expires_at"])
+    return token
 
 
 @transaction.atomic

@@ -1,7 +1,7 @@
 """Mounted at the site root by config/urls.py: the API under api/, the token page in cuenta/."""
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from citas.privacy import api as privacy_api
 
@@ -70,7 +70,8 @@ urlpatterns = [
     path("api/v1/", include(v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     re_path(r"^api/v1/", common.not_found),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("cuenta/tokens/", token_views.token_list, name="tokens"),
+    path("cuenta/tokens/<int:pk>/renovar/", token_views.token_renew, name="token_renew"),
     path("cuenta/tokens/<int:pk>/revocar/", token_views.token_revoke, name="token_revoke"),
 ]

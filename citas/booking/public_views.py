@@ -28,6 +28,7 @@ from citas.privacy.selectors import notice_current, privacy_settings_for
 from citas.privacy.services import consent_record
 from citas.scheduling.selectors import availability_for
 
+from .abuse import availability_reads_exceeded, booking_attempt_refusal
 from .forms import ANY, BookingForm, StepForm, format_start
 from .selectors import appointment_for_token
 from .services import SlotTaken, appointment_book, client_for_booking
@@ -227,6 +228,12 @@ def _initial_for(user) -> dict[str, str]:
 @require_GET
 def booking_page(request: HttpRequest, practice_slug: str) -> HttpResponse:
     practice = _practice(practice_slug)
+    if availability_reads_exceeded(_client_ip(request)):
+        message = _(
+            "We have received many requests from your connection. "
+            "Please try again in an hour, or call the practice."
+        )
+        return _too_many(request, practice, message=message)
     step = StepForm(request.GET)
     params = step.cleaned_data if step.is_valid() else {}
     context = _steps(practice, params, now=timezone.now())
@@ -268,6 +275,11 @@ def _rate_limited(request: HttpRequest) -> bool:
     return attempts > BOOKINGS_PER_HOUR
 
 
+def _too_many(request: HttpRequest, practice: Practice, *, message: str = "") -> HttpResponse:
+    context = {"practice": practice, "message": message}
+    return render(request, "booking/public/rate_limited.html", context, status=429)
+
+
 def _retry_params(form: BookingForm, practice: Practice, *, keep_start: bool) -> dict[str, Any]:
     """The steps to show again after a refused POST, from whatever the POST got right."""
     data = form.data.copy()
@@ -291,13 +303,14 @@ def _retry_params(form: BookingForm, practice: Practice, *, keep_start: bool) ->
 def booking_submit(request: HttpRequest, practice_slug: str) -> HttpResponse:
     practice = _practice(practice_slug)
     if _rate_limited(request):
-        return render(
-            request, "booking/public/rate_limited.html", {"practice": practice}, status=429
-        )
+        return _too_many(request, practice)
     form = _booking_form(practice, {}, data=request.POST)
     now = timezone.now()
     if form.is_valid():
         data = form.cleaned_data
+        refusal = booking_attempt_refusal(practice=practice, email=data["email"])
+        if refusal:
+            return _too_many(request, practice, message=refusal)
         service = Service.objects.filter(practice=practice, pk=data["service"]).first()
         professional = practice.professionals.filter(pk=data["professional"]).first()
         user = request.user if request.user.is_authenticated else None

@@ -59,3 +59,13 @@ def appointments_for_user(user):
 def appointment_for_user(user, pk: int) -> Appointment:
     """One of the account's appointments, or 404."""
     return get_object_or_404(appointments_for_user(user), pk=pk)
+
+
+def upcoming_active_count(*, practice, email: str, now) -> int:
+    """Pending or confirmed appointments still ahead at this practice for clients with this
+    email address (a client may hold several client records with the same address)."""
+    return (
+        Appointment.objects.active()
+        .filter(practice=practice, client__email__iexact=email, start__gt=now)
+        .count()
+    )

@@ -9,11 +9,13 @@ constraint is the final guard and a lost race surfaces as SlotTaken.
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from citas.calendars.services import push_on_commit
 from citas.catalog.models import Service
@@ -46,6 +48,7 @@ from .rules import (
     check_started,
     slot_for,
 )
+from .selectors import upcoming_active_count
 
 MAX_NOTES_LENGTH = 1000
 MAX_REASON_LENGTH = 500
@@ -132,6 +135,24 @@ def _record(appointment, *, kind, by, by_client, previous_start=None, reason="",
 # --- booking and rescheduling ----------------------------------------------------------------
 
 
+def check_upcoming_cap(*, practice: Practice, email: str, now: datetime) -> None:
+    """Clients book online at most BOOKING_MAX_UPCOMING_PER_CLIENT upcoming appointments per
+    practice: nobody can hold a practice's free time with one address."""
+    most = settings.BOOKING_MAX_UPCOMING_PER_CLIENT
+    if email and upcoming_active_count(practice=practice, email=email, now=now) >= most:
+        raise ServiceError(
+            ngettext(
+                "You already have %(count)d upcoming appointment at this practice, the most "
+                "you can book online. Cancel it or call the practice to book another.",
+                "You already have %(count)d upcoming appointments at this practice, the most "
+                "you can book online. Cancel one or call the practice to book another.",
+                most,
+            )
+            % {"count": most},
+            code="too_many_upcoming",
+        )
+
+
 def appointment_book(
     *,
     practice: Practice,
@@ -163,6 +184,8 @@ def appointment_book(
             field="notes",
         )
     check_bookable(practice=practice, professional=professional, service=service)
+    if by_client:
+        check_upcoming_cap(practice=practice, email=client.email, now=now)
     slot = slot_for(service, start)
 
     def save() -> Appointment:

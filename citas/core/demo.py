@@ -20,7 +20,6 @@ from citas.scheduling import services as scheduling_services
 from citas.scheduling.models import TimeOff, WorkingHours
 from citas.scheduling.selectors import policy_for
 
-DEMO_PASSWORD = "demo-citas-2026"  # noqa: S105 — printed to the operator on purpose
 DEMO_SLUG = "clinica-demo"
 
 DEMO_PEOPLE = [
@@ -33,13 +32,12 @@ DEMO_PEOPLE = [
 ]
 
 
-def _user(email: str, full_name: str, kind: str) -> User:
-    user, created = User.objects.get_or_create(
+def _user(email: str, full_name: str, kind: str, password: str) -> User:
+    user, _ = User.objects.get_or_create(
         email=email, defaults={"full_name": full_name, "kind": kind}
     )
-    if created:
-        user.set_password(DEMO_PASSWORD)
-        user.save(update_fields=["password"])
+    user.set_password(password)
+    user.save(update_fields=["password"])
     EmailAddress.objects.get_or_create(
         user=user, email=email, defaults={"verified": True, "primary": True}
     )
@@ -47,7 +45,9 @@ def _user(email: str, full_name: str, kind: str) -> User:
 
 
 @transaction.atomic
-def load_demo() -> tuple[Practice, bool]:
+def load_demo(*, passwords: dict[str, str]) -> tuple[Practice, bool]:
+    """Create (or reuse) the demo practice; each demo account gets the password given for its
+    email, also on a second run (the previous ones cannot be shown again)."""
     practice, created = Practice.objects.get_or_create(
         slug=DEMO_SLUG,
         defaults={
@@ -60,7 +60,7 @@ def load_demo() -> tuple[Practice, bool]:
     )
     for email, name, role, bookable, colour in DEMO_PEOPLE:
         kind = User.Kind.CLIENT if role is None else User.Kind.PROFESSIONAL
-        user = _user(email, name, kind)
+        user = _user(email, name, kind, passwords[email])
         if role is None:
             continue
         membership, _ = Membership.objects.get_or_create(

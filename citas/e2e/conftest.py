@@ -55,21 +55,45 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+# Report every Content-Security-Policy violation on the console, where the fixtures collect them
+# (Chromium also logs its own "Refused to ..." line for each).
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI}`);
+});
+"""
+
+
 def _page(browser, viewport):
     context = browser.new_context(viewport=viewport, locale="es-ES", timezone_id="Europe/Madrid")
     context.set_default_timeout(10_000)
-    return context.new_page()
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+    page = context.new_page()
+    page.csp_violations = []
+    page.on("console", lambda message: _collect_violation(page, message.text))
+    return page
+
+
+def _collect_violation(page, text: str) -> None:
+    if "CSP violation" in text or "Content Security Policy" in text:
+        page.csp_violations.append(text)
+
+
+def _close(page):
+    violations = page.csp_violations
+    page.context.close()
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
 
 
 @pytest.fixture
 def phone_page(browser):
     page = _page(browser, PHONE)
     yield page
-    page.context.close()
+    _close(page)
 
 
 @pytest.fixture
 def desktop_page(browser):
     page = _page(browser, DESKTOP)
     yield page
-    page.context.close()
+    _close(page)

@@ -94,7 +94,13 @@ class TimeOffForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Leave it empty for a single day."),
     )
-    all_day = forms.BooleanField(label=_("Full days"), required=False, initial=True)
+    all_day = forms.BooleanField(
+        label=_("Full days"),
+        required=False,
+        initial=True,
+        # static/js/app.js hides the times while it is ticked.
+        widget=forms.CheckboxInput(attrs={"data-hides": "#id_start_time,#id_end_time"}),
+    )
     start_time = forms.TimeField(label=_("From (time)"), required=False, widget=Time24Input)
     end_time = forms.TimeField(label=_("Until (time)"), required=False, widget=Time24Input)
     reason = forms.ChoiceField(label=_("Reason"), choices=TimeOffReason.choices)

@@ -5,6 +5,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from citas.api.models import every_scope
 from citas.api.services import api_token_create
 from citas.core.factories import (
     ClientFactory,
@@ -36,7 +37,7 @@ class Clinic:
             )
         self.service = ServiceFactory(practice=self.practice, professionals=[self.professional])
         self.client_record = ClientFactory(practice=self.practice)
-        self.token = api_token_create(user=self.user, practice=self.practice, name="CI")[1]
+        self.token = self.token_for(self.user)
 
     def api(self, token: str | None = None) -> APIClient:
         client = APIClient()
@@ -46,7 +47,13 @@ class Clinic:
     def member(self, role: Role) -> str:
         """A token of a new member of this practice with `role`."""
         user = MembershipFactory(practice=self.practice, role=role).user
-        return api_token_create(user=user, practice=self.practice, name=role)[1]
+        return self.token_for(user)
+
+    def token_for(self, user, *, scopes=None, practice="this") -> str:
+        practice = self.practice if practice == "this" else practice
+        return api_token_create(
+            user=user, practice=practice, name="CI", scopes=scopes or every_scope()
+        )[1]
 
 
 def free_start(days: int = 3, hour: int = 10) -> datetime:

@@ -59,7 +59,11 @@ def connection_kept_across_requests():
 )
 def test_the_api_answers_as_its_schema_says(case, clinic, monkeypatch):
     # Fuzz the booking endpoint's validation, not its rate limit (tested in test_public).
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"public_booking": "10000/hour"})
+    monkeypatch.setattr(
+        ScopedRateThrottle,
+        "THROTTLE_RATES",
+        {"public_booking": "10000/hour", "public_availability": "10000/hour"},
+    )
     if "slug" in (case.path_parameters or {}):
         case.path_parameters["slug"] = clinic.practice.slug
     if case.path.startswith("/api/v1/webhooks/"):

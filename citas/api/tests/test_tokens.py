@@ -3,14 +3,21 @@ import hashlib
 from django.urls import reverse
 
 from citas.api.models import ApiToken
-from citas.core.factories import MembershipFactory, PracticeFactory
+from citas.core.factories import DEFAULT_PASSWORD, MembershipFactory, PracticeFactory
+
+
+def _signed_in_recently(client, user):
+    """Log in and confirm the password: creating or renewing a token needs a recent sign-in."""
+    client.force_login(user)
+    client.post(reverse("account_reauthenticate"), {"password": DEFAULT_PASSWORD})
 
 
 def test_a_member_creates_a_token_shown_once_and_stored_hashed(client, db):
     membership = MembershipFactory()
-    client.force_login(membership.user)
+    _signed_in_recently(client, membership.user)
     response = client.post(
-        reverse("api:tokens"), {"practice": membership.practice.pk, "name": "Website"}
+        reverse("api:tokens"),
+        {"practice": membership.practice.pk, "name": "Website", "scopes": ["appointments:read"]},
     )
     assert response.status_code == 201
     raw = response.context["created"]
@@ -22,8 +29,11 @@ def test_a_member_creates_a_token_shown_once_and_stored_hashed(client, db):
 
 def test_a_token_can_only_be_for_ones_own_practice(client, db):
     membership = MembershipFactory()
-    client.force_login(membership.user)
-    response = client.post(reverse("api:tokens"), {"practice": PracticeFactory().pk, "name": "x"})
+    _signed_in_recently(client, membership.user)
+    response = client.post(
+        reverse("api:tokens"),
+        {"practice": PracticeFactory().pk, "name": "x", "scopes": ["appointments:read"]},
+    )
     assert response.status_code == 200
     assert "practice" in response.context["form"].errors
     assert not ApiToken.objects.exists()

@@ -12,7 +12,7 @@ from citas.catalog.models import Service
 from citas.practices.models import Professional
 
 from ..pagination import StartCursorPagination
-from ..permissions import IsPracticeMember
+from ..permissions import HasTokenScope, IsPracticeMember
 from ..selectors import appointment_of, appointments_for_api
 from ..serializers import (
     AppointmentCreateSerializer,
@@ -28,7 +28,8 @@ TAG = "appointments"
 
 
 class StaffView(APIView):
-    permission_classes = [IsPracticeMember]
+    permission_classes = [IsPracticeMember, HasTokenScope]
+    scope = "appointments"
 
 
 class AppointmentList(StaffView):

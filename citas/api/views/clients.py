@@ -34,6 +34,8 @@ def _save(*, practice, data: dict, instance=None):
 
 
 class ClientList(StaffView):
+    scope = "clients"
+
     @extend_schema(
         operation_id="clients_list",
         tags=[TAG],
@@ -60,6 +62,8 @@ class ClientList(StaffView):
 
 
 class ClientDetail(StaffView):
+    scope = "clients"
+
     @extend_schema(
         operation_id="clients_retrieve",
         tags=[TAG],
@@ -83,6 +87,8 @@ class ClientDetail(StaffView):
 
 
 class ClientAppointments(StaffView):
+    scope = "clients"
+
     @extend_schema(
         operation_id="clients_appointments",
         tags=[TAG],
@@ -100,6 +106,8 @@ class ClientAppointments(StaffView):
 
 
 class ClientMerge(StaffView):
+    scope = "clients"
+
     @extend_schema(
         operation_id="clients_merge",
         tags=[TAG],

@@ -10,11 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from citas.booking.abuse import booking_attempt_refusal
 from citas.booking.models import AppointmentChannel
 from citas.booking.services import appointment_book, client_for_booking
 from citas.catalog.models import Service
@@ -23,7 +25,7 @@ from citas.privacy.models import ConsentChannel, ConsentPurpose
 from citas.privacy.services import consent_record
 from citas.scheduling.selectors import availability_for
 
-from ..permissions import IsPracticeManager, membership_for
+from ..permissions import HasTokenScope, IsPracticeManager, membership_for
 from ..serializers import (
     AvailabilityQuerySerializer,
     AvailabilitySerializer,
@@ -48,7 +50,9 @@ class PublicView(APIView):
 class PracticeDetail(APIView):
     """Public profile (anyone); changing it needs an owner or administrator of that practice."""
 
-    permission_classes = [IsPracticeManager]
+    permission_classes = [IsPracticeManager, HasTokenScope]
+    scope = "practice"
+    public_reads = True
 
     @extend_schema(
         operation_id="practice_retrieve",
@@ -120,11 +124,14 @@ class ProfessionalList(PublicView):
 
 
 class Availability(PublicView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "public_availability"
+
     @extend_schema(
         operation_id="practice_availability",
         tags=[PUBLIC],
         parameters=[AvailabilityQuerySerializer],
-        responses={200: AvailabilitySerializer, **errors(400, 404)},
+        responses={200: AvailabilitySerializer, **errors(400, 404, 429)},
     )
     def get(self, request, slug: str):
         practice = get_object_or_404(
@@ -170,12 +177,16 @@ class PublicBooking(PublicView):
         responses={201: BookingSerializer, **errors(400, 404, 409, 413, 429)},
         description=_(
             "Book a free slot as a client, under the same rules as the public booking page. "
-            "Rate-limited per IP address."
+            "Rate-limited per IP address, per email address and per practice; a client holds "
+            "at most a few upcoming appointments per practice."
         ),
     )
     def post(self, request, slug: str):
         practice = get_object_or_404(Practice, slug=slug)
         data = parsed(PublicBookingSerializer, request.data)
+        refusal = booking_attempt_refusal(practice=practice, email=data["email"])
+        if refusal:
+            raise Throttled(detail=refusal)
         service = of_practice(
             Service, practice, data["service"], "service", _("Choose a service of this practice.")
         )

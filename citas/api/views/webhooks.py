@@ -11,7 +11,7 @@ from citas.notifications import selectors, webhooks
 from citas.notifications.forms import WebhookEndpointForm
 
 from ..pagination import CreatedCursorPagination, NewestDueCursorPagination
-from ..permissions import IsPracticeManagerOnly
+from ..permissions import HasTokenScope, IsPracticeManagerOnly
 from ..serializers import (
     EmptySerializer,
     WebhookDeliverySerializer,
@@ -35,7 +35,8 @@ def _checked(url: str, events: list[str]) -> dict:
 
 
 class ManagerView(APIView):
-    permission_classes = [IsPracticeManagerOnly]
+    permission_classes = [IsPracticeManagerOnly, HasTokenScope]
+    scope = "webhooks"
 
 
 class WebhookList(ManagerView):

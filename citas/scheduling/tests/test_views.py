@@ -361,8 +361,9 @@ def test_a_professional_member_cannot_open_the_manager_pages(client, route, args
 def test_the_time_off_form_keeps_the_times_and_hides_them_for_full_days_with_js(owner_client):
     content = owner_client.get(reverse("scheduling:time_off")).content.decode()
 
-    # Without JavaScript every field is there; the script only hides the times while
+    # Without JavaScript every field is there; static/js/app.js only hides the times while
     # "Full days" is ticked.
     assert 'id="id_start_time"' in content
     assert 'id="id_end_time"' in content
-    assert 'getElementById("id_all_day")' in content
+    assert 'data-hides="#id_start_time,#id_end_time"' in content
+    assert "js/app.js" in content
