@@ -99,7 +99,7 @@ def client_record_for_user(user, practice_slug: str) -> Client | None:
 
 
 def client_records_for_user(user) -> list[Client]:
-    """One client record per practice, with the open erasure request if there is one."""
+    """One client record per practice, with its open erasure request and SMS consent."""
     records: dict[int, Client] = {}
     for client in _user_clients(user).select_related("practice").order_by("pk"):
         records.setdefault(client.practice_id, client)
@@ -109,8 +109,14 @@ def client_records_for_user(user) -> list[Client]:
             client__in=list(records.values()), confirmed_at__isnull=True
         )
     }
+    texting = set(
+        ClientContactPreference.objects.filter(
+            client__in=list(records.values()), sms_consent=True
+        ).values_list("client_id", flat=True)
+    )
     for client in records.values():
         client.open_erasure = open_requests.get(client.pk)
+        client.sms_consent = client.pk in texting
     return sorted(records.values(), key=lambda c: c.practice.name)
 
 
