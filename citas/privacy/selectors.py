@@ -122,8 +122,11 @@ def client_records_for_user(user) -> list[Client]:
 
 def client_privacy_panel(client: Client, *, can_erase: bool, can_export: bool) -> dict:
     """What the staff client page shows about data protection."""
+    consents = list(client_consents(client)[:20])
+    latest_marketing = next((c for c in consents if c.purpose == ConsentPurpose.MARKETING), None)
     return {
-        "consents": list(client_consents(client)[:20]),
+        "consents": consents,
+        "marketing_consent": bool(latest_marketing and latest_marketing.granted),
         "sms_consent": ClientContactPreference.objects.filter(
             client=client, sms_consent=True
         ).exists(),

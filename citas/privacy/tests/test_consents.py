@@ -162,3 +162,21 @@ def test_a_stranger_cannot_stop_someone_elses_texts(client, s):
 
     assert response.status_code == 404
     assert ClientContactPreference.objects.get().sms_consent
+
+
+def test_staff_records_the_withdrawal_of_the_marketing_consent(client, s):
+    PrivacySettings.objects.create(practice=s.practice, marketing_consent_offered=True)
+    book(client, s, marketing="on")
+    client_record = Appointment.objects.get().client
+    client.force_login(member_of(s.practice, Role.ADMIN).user)
+    page = reverse("booking_staff:client_detail", args=[client_record.pk])
+    assert 'value="marketing"' in client.get(page).content.decode()
+
+    client.post(
+        reverse("privacy:client_consent", args=[client_record.pk]),
+        {"purpose": "marketing", "granted": "0"},
+    )
+
+    latest = ConsentRecord.objects.filter(purpose="marketing").first()
+    assert (latest.granted, latest.channel) == (False, ConsentChannel.STAFF)
+    assert 'value="marketing"' not in client.get(page).content.decode()
