@@ -14,7 +14,8 @@ from citas.practices.models import Practice
 from . import selectors
 from .erasure import erasure_request_create
 from .export import client_export_filename, client_export_zip
-from .services import notice_defaults
+from .models import ConsentChannel, ConsentPurpose
+from .services import consent_record, notice_defaults
 from .views import zip_response
 
 
@@ -73,5 +74,23 @@ def my_data_erasure(request: HttpRequest, practice_slug: str) -> HttpResponse:
             "practice": client.practice.name,
             "date": date_format(timezone.localtime(erasure.due_at), "DATE_FORMAT"),
         },
+    )
+    return redirect("home")
+
+
+@login_required
+@require_POST
+def my_data_sms_withdraw(request: HttpRequest, practice_slug: str) -> HttpResponse:
+    client = _client_for_user(request, practice_slug)
+    consent_record(
+        client=client,
+        purpose=ConsentPurpose.SMS,
+        granted=False,
+        channel=ConsentChannel.CLIENT_ACCOUNT,
+    )
+    messages.success(
+        request,
+        _("%(practice)s will not send you text messages any more.")
+        % {"practice": client.practice.name},
     )
     return redirect("home")

@@ -99,7 +99,7 @@ def client_record_for_user(user, practice_slug: str) -> Client | None:
 
 
 def client_records_for_user(user) -> list[Client]:
-    """One client record per practice, with the open erasure request if there is one."""
+    """One client record per practice, with its open erasure request and SMS consent."""
     records: dict[int, Client] = {}
     for client in _user_clients(user).select_related("practice").order_by("pk"):
         records.setdefault(client.practice_id, client)
@@ -109,15 +109,24 @@ def client_records_for_user(user) -> list[Client]:
             client__in=list(records.values()), confirmed_at__isnull=True
         )
     }
+    texting = set(
+        ClientContactPreference.objects.filter(
+            client__in=list(records.values()), sms_consent=True
+        ).values_list("client_id", flat=True)
+    )
     for client in records.values():
         client.open_erasure = open_requests.get(client.pk)
+        client.sms_consent = client.pk in texting
     return sorted(records.values(), key=lambda c: c.practice.name)
 
 
 def client_privacy_panel(client: Client, *, can_erase: bool, can_export: bool) -> dict:
     """What the staff client page shows about data protection."""
+    consents = list(client_consents(client)[:20])
+    latest_marketing = next((c for c in consents if c.purpose == ConsentPurpose.MARKETING), None)
     return {
-        "consents": list(client_consents(client)[:20]),
+        "consents": consents,
+        "marketing_consent": bool(latest_marketing and latest_marketing.granted),
         "sms_consent": ClientContactPreference.objects.filter(
             client=client, sms_consent=True
         ).exists(),

@@ -103,10 +103,18 @@ def notice_publish(*, practice: Practice, by, request=None, **fields) -> Privacy
 
 
 def notice_for_consent(practice: Practice) -> PrivacyNotice:
-    """The notice a consent refers to; the first one is generated from the practice data."""
-    return notice_current(practice) or notice_publish(
-        practice=practice, by=None, **notice_defaults(practice)
-    )
+    """The notice a consent refers to; the first one is generated from the practice data
+    (two first bookings at once: one creates version 1, the other reads it)."""
+    current = notice_current(practice)
+    if current is not None:
+        return current
+    try:
+        with transaction.atomic():
+            return PrivacyNotice.objects.create(
+                practice=practice, version=1, **notice_defaults(practice)
+            )
+    except IntegrityError:
+        return notice_current(practice)
 
 
 def consent_record(

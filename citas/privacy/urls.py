@@ -25,6 +25,7 @@ my_data_patterns = (
     [
         path("exportar/", public_views.my_data_export, name="export"),
         path("suprimir/", public_views.my_data_erasure, name="erasure"),
+        path("sms/baja/", public_views.my_data_sms_withdraw, name="sms_withdraw"),
     ],
     "my_data",
 )

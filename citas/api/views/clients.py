@@ -7,6 +7,8 @@ from rest_framework.response import Response
 from citas.booking import services
 from citas.booking.staff_forms import ClientForm
 from citas.core.errors import ServiceError
+from citas.privacy.models import AuditAction
+from citas.privacy.services import audit_record
 
 from ..pagination import NameCursorPagination, StartCursorPagination
 from ..selectors import client_of, clients_for_api
@@ -70,7 +72,16 @@ class ClientDetail(StaffView):
         responses={200: ClientSerializer, **errors(401, 403, 404)},
     )
     def get(self, request, pk: int):
-        return Response(ClientSerializer(client_of(practice_of(request), pk)).data)
+        client = client_of(practice_of(request), pk)
+        audit_record(
+            practice=client.practice,
+            actor=request.user,
+            action=AuditAction.CLIENT_VIEWED,
+            obj=client,
+            request=request,
+            data={"via": "api"},
+        )
+        return Response(ClientSerializer(client).data)
 
     @extend_schema(
         operation_id="clients_update",

@@ -127,3 +127,56 @@ def test_another_practice_cannot_record_a_consent(client, s):
 
     assert response.status_code == 404
     assert not ConsentRecord.objects.exists()
+
+
+def test_the_client_stops_text_messages_from_mis_citas(client, s):
+    from citas.core.factories import UserFactory
+
+    NotificationSettings.objects.update_or_create(
+        practice=s.practice, defaults={"sms_enabled": True}
+    )
+    book(client, s, sms_consent="on")
+    pending_sms = Notification.objects.filter(
+        channel=Channel.SMS, status=NotificationStatus.PENDING
+    )
+    assert pending_sms.exists()
+    client.force_login(UserFactory(email="ana@example.com", verified=True))
+    url = reverse("my_data:sms_withdraw", args=[s.practice.slug])
+    assert url in client.get(reverse("home")).content.decode()
+
+    client.post(url)
+
+    withdrawal = ConsentRecord.objects.filter(purpose="sms").first()
+    assert (withdrawal.granted, withdrawal.channel) == (False, ConsentChannel.CLIENT_ACCOUNT)
+    assert not pending_sms.exists()
+    assert url not in client.get(reverse("home")).content.decode()
+
+
+def test_a_stranger_cannot_stop_someone_elses_texts(client, s):
+    from citas.core.factories import UserFactory
+
+    book(client, s, sms_consent="on")
+    client.force_login(UserFactory(email="otro@example.com", verified=True))
+
+    response = client.post(reverse("my_data:sms_withdraw", args=[s.practice.slug]))
+
+    assert response.status_code == 404
+    assert ClientContactPreference.objects.get().sms_consent
+
+
+def test_staff_records_the_withdrawal_of_the_marketing_consent(client, s):
+    PrivacySettings.objects.create(practice=s.practice, marketing_consent_offered=True)
+    book(client, s, marketing="on")
+    client_record = Appointment.objects.get().client
+    client.force_login(member_of(s.practice, Role.ADMIN).user)
+    page = reverse("booking_staff:client_detail", args=[client_record.pk])
+    assert 'value="marketing"' in client.get(page).content.decode()
+
+    client.post(
+        reverse("privacy:client_consent", args=[client_record.pk]),
+        {"purpose": "marketing", "granted": "0"},
+    )
+
+    latest = ConsentRecord.objects.filter(purpose="marketing").first()
+    assert (latest.granted, latest.channel) == (False, ConsentChannel.STAFF)
+    assert 'value="marketing"' not in client.get(page).content.decode()

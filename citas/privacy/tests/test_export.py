@@ -100,3 +100,19 @@ def test_the_api_exports_the_same_json_and_audits_it(s, person):
     assert response.json()["profile"]["phone"] == "+34600111222"
     assert len(response.json()["appointments"]) == 2
     assert AuditEntry.objects.filter(action=AuditAction.CLIENT_EXPORTED).count() == 1
+
+
+def test_reading_a_client_through_the_api_is_audited(s, person):
+    from rest_framework.test import APIClient
+
+    from citas.api.services import api_token_create
+
+    owner = member_of(s.practice, Role.OWNER)
+    _token, secret = api_token_create(user=owner.user, practice=s.practice, name="t")
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+    assert api.get(reverse("api:client", args=[person.pk])).status_code == 200
+
+    entry = AuditEntry.objects.get(action=AuditAction.CLIENT_VIEWED)
+    assert entry.actor == owner.user and entry.data == {"via": "api"}
