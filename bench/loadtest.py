@@ -128,6 +128,17 @@ def check_answers(endpoints) -> None:
             raise SystemExit(f"{name}: HTTP {status} for {path}")
 
 
+def drain() -> None:
+    """Wait until the workers have answered what the last run left queued: wrk stops sending,
+    but requests already accepted are still served and would eat into the next case's time.
+    One /healthz per worker, one after another, returns only when the queue is empty."""
+    for _ in range(WORKERS):
+        connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
+        connection.request("GET", "/healthz")
+        connection.getresponse().read()
+        connection.close()
+
+
 def wait_until_up(process: subprocess.Popen) -> None:
     for _ in range(100):
         if process.poll() is not None:
@@ -155,11 +166,13 @@ def main() -> int:
         check_answers(endpoints)
         for _name, path, headers in endpoints:  # warm up: caches, connections, imports
             wrk(path, headers)
+            drain()
         runs: dict[str, list[dict[str, float]]] = {name: [] for name, _, _ in endpoints}
         for round_number in range(ROUNDS):
             print(f"round {round_number + 1}/{ROUNDS}", file=sys.stderr)
             for name, path, headers in endpoints:
                 runs[name].append(wrk(path, headers))
+                drain()
     finally:
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=30)
