@@ -8,7 +8,7 @@ UV := .tools/bin/uv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run serve migrate demo test test-booking-safety e2e lint format messages bench check-deploy audit clean
+.PHONY: install run serve migrate demo test test-booking-safety e2e lint format messages bench loadtest check-deploy audit clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -82,6 +82,10 @@ bench: install
 	$(PY) -m bench.bench_notifications
 	$(PY) -m bench.bench_calendars
 	$(PY) -m bench.bench_reports
+
+## make loadtest: gunicorn on PostgreSQL (LOADTEST_DATABASE_URL) with 200k appointments, under wrk.
+loadtest: install
+	$(PY) -m bench.loadtest
 
 clean:
 	rm -rf $(VENV) .tools staticfiles test-artifacts
