@@ -3,6 +3,8 @@
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from citas.reports import api as reports_api
+
 from . import token_views
 from .views import appointments, clients, common, me, public, webhooks
 
@@ -59,6 +61,7 @@ v1 = [
     path("webhooks/<int:pk>/", include(webhook)),
     path("me/appointments/", me.MyAppointmentList.as_view(), name="my_appointments"),
     path("me/appointments/<int:pk>/", include(my_appointment)),
+    path("reports/<slug:name>/", reports_api.ReportDetail.as_view(), name="report"),
 ]
 
 app_name = "api"
