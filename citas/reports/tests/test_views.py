@@ -60,7 +60,7 @@ def test_the_dashboard_lists_today_and_tomorrow_with_pending_first(c, as_member)
     upcoming = page.context["upcoming"]
     # Thursday's no-show is not upcoming; Friday's cancellation neither.
     assert upcoming == [pending]
-    assert "Waiting for approval" in page.content.decode() or "aprobar" in page.content.decode()
+    assert "Pendiente de aprobar" in page.content.decode()
 
 
 @time_machine.travel(THURSDAY_MORNING, tick=False)
