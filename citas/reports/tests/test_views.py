@@ -242,6 +242,7 @@ def test_the_page_shows_spanish_number_formats(c, as_member):
     ).content.decode()
     assert "16,0 %" in page
     assert "30,50 €" in page
+    assert "14,3 %" in page  # one of seven bookings by API, rounded (not cut to 14,2)
     main = page.split('<main id="main"', 1)[1].split("</main>", 1)[0]
     assert "style=" not in main
     assert "<script" not in main
