@@ -246,3 +246,16 @@ def test_the_page_shows_spanish_number_formats(c, as_member):
     main = page.split('<main id="main"', 1)[1].split("</main>", 1)[0]
     assert "style=" not in main
     assert "<script" not in main
+
+
+def test_a_client_name_is_never_a_formula_in_the_downloads(c, as_member):
+    c.clients["Alba"].full_name = '=HYPERLINK("http://x")'
+    c.clients["Alba"].save()
+    client = as_member(Role.OWNER)
+    url = reverse("reports:export", args=["top-clients", "csv"]) + WEEK_QUERY
+    rows = list(csv.reader(io.StringIO(client.get(url).content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[1][0] == '\'=HYPERLINK("http://x")'
+    url = reverse("reports:export", args=["top-clients", "xlsx"]) + WEEK_QUERY
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(url).content)).active
+    assert sheet["A2"].value == '=HYPERLINK("http://x")'
+    assert sheet["A2"].data_type == "s"
