@@ -153,9 +153,7 @@ def run() -> int:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    with override_settings(
-        ROOT_URLCONF="bench.urls", SECURE_SSL_REDIRECT=False, STORAGES=storages
-    ):
+    with override_settings(ROOT_URLCONF="bench.urls", SECURE_SSL_REDIRECT=False, STORAGES=storages):
         assert client.get("/app/").status_code == 200
         assert client.get("/app/informes/", year).status_code == 200
         dashboard = measure(lambda: client.get("/app/"))

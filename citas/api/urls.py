@@ -5,6 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from citas.privacy import api as privacy_api
 
+from citas.reports import api as reports_api
+
 from . import token_views
 from .views import appointments, clients, common, me, public, webhooks
 
@@ -62,6 +64,7 @@ v1 = [
     path("webhooks/<int:pk>/", include(webhook)),
     path("me/appointments/", me.MyAppointmentList.as_view(), name="my_appointments"),
     path("me/appointments/<int:pk>/", include(my_appointment)),
+    path("reports/<slug:name>/", reports_api.ReportDetail.as_view(), name="report"),
 ]
 
 app_name = "api"

@@ -31,10 +31,11 @@ def display(value, kind: str) -> str:
     """A figure as the page shows it, in the active language's number format."""
     if value is None:
         return "—"
+    # number_format cuts extra decimals off; round first so 1/7 shows as 14,3 %.
     if kind == Kind.RATIO:
-        return f"{number_format(value * 100, 1)} %"
+        return f"{number_format(round(value * 100, 1), 1)} %"
     if kind == Kind.HOURS:
-        return number_format(value, 1)
+        return number_format(round(value, 1), 1)
     if kind == Kind.EUR:
         return f"{number_format(value, 2, force_grouping=True)} €"
     if kind == Kind.COUNT:

@@ -22,9 +22,16 @@ XLSX_FORMATS = {
 }
 
 
+# A cell starting with one of these is a formula to a spreadsheet (a client could name
+# themselves "=HYPERLINK(...)"): text cells are kept as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_value(value, column: Column) -> str:
     if value is None:
         return ""
+    if column.kind == Kind.TEXT and str(value).startswith(FORMULA_STARTS):
+        return f"'{value}"
     if column.kind == Kind.DATE:
         return value.strftime("%d/%m/%Y")
     if column.kind == Kind.RATIO:
@@ -68,9 +75,11 @@ def report_xlsx(table: Table) -> bytes:
         letter = sheet.cell(row=1, column=index).column_letter
         sheet.column_dimensions[letter].width = max(12, len(column.label) + 2)
         number_format = XLSX_FORMATS.get(column.kind)
-        if number_format:
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+            if number_format:
                 cell.number_format = number_format
+            elif isinstance(cell.value, str):
+                cell.data_type = "s"  # openpyxl would store "=..." as a formula
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     workbook.save(out)

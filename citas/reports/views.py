@@ -27,7 +27,7 @@ EXPORTS = {
 }
 
 
-def filtered_period(request: HttpRequest, practice, data) -> tuple[ReportFilterForm, Period | None]:
+def filtered_period(practice, data) -> tuple[ReportFilterForm, Period | None]:
     """The period and filters asked for; 404 for another practice's professional or service."""
     tz = ZoneInfo(practice.timezone)
     form = ReportFilterForm(data, practice=practice, today=timezone.now().astimezone(tz).date())
@@ -56,7 +56,7 @@ def _manager_practice(request: HttpRequest):
 @login_required
 def report_index(request: HttpRequest) -> HttpResponse:
     practice = _manager_practice(request)
-    form, period = filtered_period(request, practice, request.GET)
+    form, period = filtered_period(practice, request.GET)
     reports = []
     if period is not None:
         window = cancellation_window_hours(practice)
@@ -76,7 +76,7 @@ def report_export(request: HttpRequest, name: str, extension: str) -> HttpRespon
     practice = _manager_practice(request)
     if name not in REPORTS or extension not in EXPORTS:
         raise Http404
-    form, period = filtered_period(request, practice, request.GET)
+    form, period = filtered_period(practice, request.GET)
     if period is None:
         errors = "\n".join(str(m) for messages in form.errors.values() for m in messages)
         return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
