@@ -141,6 +141,10 @@ class AppointmentSerializer(serializers.Serializer):
     service_name = serializers.CharField(source="service.name")
     client = serializers.IntegerField(source="client_id")
     client_name = serializers.CharField(source="client.full_name")
+    client_confirmed_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text=_("When the client answered “I'll be there” to a reminder; null if not yet."),
+    )
     notes = serializers.CharField()
     created_at = serializers.DateTimeField()
 

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -200,3 +200,15 @@ def test_the_pages_scripts_use_the_session_with_csrf(clinic):
     assert api.get(reverse("api:appointments")).status_code == 200
     body = {"full_name": "Ana", "email": "ana.session@example.com"}
     assert api.post(reverse("api:clients"), body, format="json").status_code == 403
+
+
+def test_the_list_says_which_appointments_the_client_confirmed(clinic):
+    confirmed_at = timezone.now().replace(microsecond=0)
+    appointment(clinic, start=free_start(days=1), client_confirmed_at=confirmed_at)
+    appointment(clinic, start=free_start(days=2))
+
+    rows = clinic.api().get(reverse("api:appointments")).json()["results"]
+
+    answers = [row["client_confirmed_at"] for row in rows]
+    assert answers[1] is None
+    assert datetime.fromisoformat(answers[0].replace("Z", "+00:00")) == confirmed_at

@@ -213,7 +213,7 @@ def test_the_answer_pages_run_a_fixed_number_of_queries(
 ):
     appointment = book(s)
 
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(1):  # the appointment, its practice and rules joined
         client.get(url(name, appointment))
 
 
@@ -369,3 +369,16 @@ def test_the_text_message_asks_and_links_the_answer(s):
     text = render_notification(sms).text
     assert "¿vendrás a tu cita" in text
     assert url("attend", appointment) in text
+
+
+def test_the_periodic_task_releases_what_is_due(s):
+    from citas.booking.tasks import release_unconfirmed_appointments
+
+    appointment = book(s)
+    sent(appointment)
+
+    with time_machine.travel(THURSDAY_TEN - timedelta(hours=23), tick=False):
+        release_unconfirmed_appointments.call_local()
+
+    appointment.refresh_from_db()
+    assert appointment.status == "cancelled"

@@ -1,11 +1,9 @@
 """The no-show policy: past the practice's limit, online bookings wait for approval or are
 refused; staff see the count and can start it again."""
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from citas.booking.forms import format_start
@@ -17,17 +15,9 @@ from citas.core.factories import AppointmentFactory, MembershipFactory
 from citas.practices.models import Role
 
 from .helpers import bookable_practice
+from .test_attendance import NOW, THURSDAY_TEN, frozen_clock  # noqa: F401 — autouse clock
 
 pytestmark = pytest.mark.django_db
-MADRID = ZoneInfo("Europe/Madrid")
-NOW = datetime(2026, 11, 30, 8, tzinfo=MADRID)  # a Monday
-THURSDAY_TEN = datetime(2026, 12, 3, 10, tzinfo=MADRID)
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def no_shows(s, count):
