@@ -19,6 +19,7 @@ from .staff_selectors import (
 )
 
 MAX_FEED_DAYS = 62
+CHOOSE_LABEL = _("Choose…")
 
 
 def parse_local_datetime(value: str, tz: ZoneInfo) -> datetime | None:
@@ -102,6 +103,8 @@ class PracticeFormMixin:
                 bound.queryset = active_professionals(practice)
             elif name == "service":
                 bound.queryset = bookable_services(practice)
+            if isinstance(bound, forms.ModelChoiceField) and bound.empty_label is not None:
+                bound.empty_label = CHOOSE_LABEL
 
 
 class AgendaFeedForm(PracticeFormMixin, forms.Form):

@@ -67,6 +67,7 @@ def test_a_guest_books_cancels_from_the_manage_link_and_the_slot_is_free_again(
     assert slot_time in page.locator(".appointment-summary").inner_text()
 
     page.locator("[data-manage-link]").click()
+    page.locator(".cancel-confirm summary").click()  # asks first
     page.locator("form[action$='/cancelar/'] textarea").fill("Me ha surgido un imprevisto")
     page.locator("form[action$='/cancelar/'] button[type=submit]").click()
 

@@ -124,6 +124,7 @@ def test_a_guest_booking_moved_by_the_professional_and_cancelled_frees_the_new_s
 
     # The guest cancels from the manage link.
     guest.goto(f"{base}{manage_url}" if manage_url.startswith("/") else manage_url)
+    guest.locator(".cancel-confirm summary").click()  # asks first
     guest.locator("form[action$='/cancelar/'] button[type=submit]").click()
     guest.locator("[data-status=cancelled]").wait_for()
     appointment.refresh_from_db()

@@ -75,6 +75,7 @@ def test_a_booking_emails_a_confirmation_whose_link_cancels_and_emails_the_cance
 
     manage_link = re.search(r"http\S+/cita/[\w-]+/(?=\s)", confirmation.body).group(0)
     page.goto(manage_link.replace("http://testserver", live_server.url))
+    page.locator(".cancel-confirm summary").click()  # asks first
     page.locator("form[action$='/cancelar/'] button[type=submit]").click()
     page.locator("[data-status=cancelled]").wait_for()
 

@@ -337,6 +337,29 @@ def test_the_booking_modal_is_prefilled_from_the_clicked_slot(member_client, pro
     assert str(form["professional"].value()) == str(professional.pk)
 
 
+def test_the_booking_modal_reads_24_hours_and_says_choose_in_spanish(member_client, professional):
+    response = member_client.get(BOOK, {"start": "2026-12-01T15:00"}, HTTP_ACCEPT_LANGUAGE="es")
+
+    content = response.content.decode()
+    assert 'type="date"' in content and 'value="2026-12-01"' in content
+    assert 'value="15:00"' in content
+    assert "datetime-local" not in content
+    assert "---------" not in content
+    assert "Elige…" in content
+
+
+def test_staff_book_with_the_date_and_24_hour_boxes(member_client, service, professional):
+    data = _booking(service, professional)
+    del data["start"]
+    data |= {"start_date": "2026-12-01", "start_time": "11:00"}
+
+    response = member_client.post(BOOK, data)
+
+    assert response.status_code == 200
+    booked = Appointment.objects.get(client__full_name="Marta Ruiz")
+    assert booked.start.astimezone(MADRID).hour == 11
+
+
 def test_staff_book_for_a_new_client_by_phone(member_client, member, service, professional):
     response = member_client.post(BOOK, _booking(service, professional))
 

@@ -44,6 +44,7 @@
     const title = document.createElement("a");
     title.className = "ec-event-title d-block";
     title.href = config.detailUrl.replace("/0/", "/" + event.id + "/");
+    title.draggable = false; // a native link drag would steal the widget's drag and drop
     title.textContent = event.title;
     box.appendChild(title);
     const service = document.createElement("div");
