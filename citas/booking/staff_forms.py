@@ -76,6 +76,9 @@ class RepeatedHourMixin:
             required=False,
             widget=forms.HiddenInput,
         )
+        names = [name for name in self.fields if name != "repeated_hour"]
+        names.insert(names.index("start") + 1, "repeated_hour")
+        self.order_fields(names)
 
     def _resolve_repeated_hour(self, data) -> None:
         start = data.get("start")
