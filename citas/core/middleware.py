@@ -1,3 +1,4 @@
+from django.core.exceptions import BadRequest
 from django.http import HttpResponse
 
 from .views import healthz
@@ -13,4 +14,19 @@ class HealthCheckMiddleware:
     def __call__(self, request) -> HttpResponse:
         if request.path == "/healthz":
             return healthz(request)
+        return self.get_response(request)
+
+
+class NulCharacterMiddleware:
+    """Refuse a URL whose path or query string holds a NUL character with a 400: no text
+    column of PostgreSQL can hold one, so any lookup with it (a token in the path, a filter)
+    would fail in the database instead."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request) -> HttpResponse:
+        query = request.GET.lists()
+        if "\x00" in request.path or any("\x00" in k or "\x00" in "".join(v) for k, v in query):
+            raise BadRequest("NUL character in the URL")
         return self.get_response(request)
