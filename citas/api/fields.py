@@ -3,6 +3,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from citas.core.timezones import outside_browse_years
+
 
 class AwareDateTimeField(serializers.DateTimeField):
     """An ISO 8601 instant that must say its offset: a naive time is ambiguous, not local."""
@@ -19,6 +21,8 @@ class AwareDateTimeField(serializers.DateTimeField):
                 parsed = None
             if parsed is not None and timezone.is_naive(parsed):
                 self.fail("naive")
+            if parsed is not None and (refusal := outside_browse_years(parsed.date())):
+                raise serializers.ValidationError(refusal, code="out_of_range")
         return super().to_internal_value(value)
 
 

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from citas.core.forms import DateTime24Widget
-from citas.core.timezones import is_ambiguous, is_nonexistent
+from citas.core.timezones import is_ambiguous, is_nonexistent, outside_browse_years
 from citas.practices.models import Practice
 
 from .models import AppointmentStatus, Client
@@ -54,6 +54,9 @@ class LocalDateTimeField(forms.CharField):
         parsed = parse_local_datetime(value, self.tz)
         if parsed is None:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        refusal = outside_browse_years(parsed.date())
+        if refusal:
+            raise forms.ValidationError(refusal, code="out_of_range")
         if parsed.tzinfo is self.tz and is_nonexistent(parsed, self.tz):
             raise forms.ValidationError(self.error_messages["nonexistent"], code="nonexistent")
         return parsed
@@ -75,6 +78,9 @@ class RepeatedHourMixin:
             required=False,
             widget=forms.HiddenInput,
         )
+        names = [name for name in self.fields if name != "repeated_hour"]
+        names.insert(names.index("start") + 1, "repeated_hour")
+        self.order_fields(names)
 
     def _resolve_repeated_hour(self, data) -> None:
         start = data.get("start")

@@ -1,6 +1,7 @@
 from allauth.usersessions.internal import usersessionkit
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import BadRequest
 from django.http import HttpResponse
 
 from .views import healthz
@@ -39,4 +40,19 @@ class ThrottledUserSessionsMiddleware:
             interval = settings.USERSESSIONS_ACTIVITY_INTERVAL
             if cache.add(f"usersessions:seen:{key}", True, timeout=interval):
                 usersessionkit.track_activity(request, user=user, session=session)
+        return self.get_response(request)
+
+
+class NulCharacterMiddleware:
+    """Refuse a URL whose path or query string holds a NUL character with a 400: no text
+    column of PostgreSQL can hold one, so any lookup with it (a token in the path, a filter)
+    would fail in the database instead."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request) -> HttpResponse:
+        query = request.GET.lists()
+        if "\x00" in request.path or any("\x00" in k or "\x00" in "".join(v) for k, v in query):
+            raise BadRequest("NUL character in the URL")
         return self.get_response(request)

@@ -203,3 +203,10 @@ def test_the_api_answers_json_503_when_the_database_does_not_answer():
         assert response.json()["error"]["code"] == "unavailable"
         assert response["Retry-After"] == "5"
     assert not Client.objects.filter(email="a@b.es").exists()
+
+
+@pytest.mark.parametrize("value", ["9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+05:00"])
+def test_list_filters_outside_the_years_2000_to_2100_are_a_400(clinic, value):
+    response = clinic.api().get(reverse("api:appointments"), {"from": value, "to": value})
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) == {"from", "to"}

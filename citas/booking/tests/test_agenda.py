@@ -474,3 +474,17 @@ def test_a_move_body_too_deep_or_too_big_is_refused_and_moves_nothing(
     assert "error" in response.json()
     booked.refresh_from_db()
     assert booked.start == TUESDAY_TEN
+
+
+@pytest.mark.parametrize("start", ["9999-12-31T23:30", "0001-01-01T00:00"])
+def test_the_agenda_feed_and_moves_refuse_years_far_from_now(member_client, booked, start):
+    feed = member_client.get(reverse("booking_staff:agenda_feed"), {"start": start, "end": start})
+    move = member_client.post(
+        reverse("booking_staff:appointment_move", args=[booked.pk]),
+        f'{{"start": "{start}"}}',
+        content_type="application/json",
+    )
+
+    assert feed.status_code == move.status_code == 400
+    booked.refresh_from_db()
+    assert booked.start == TUESDAY_TEN

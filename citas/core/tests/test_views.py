@@ -89,3 +89,17 @@ def test_healthz_answers_for_any_host_over_plain_http(client, settings):
     settings.SECURE_SSL_REDIRECT = True
     response = client.get("/healthz", headers={"host": "10.0.3.7:8000"})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/invitaciones/%C3%B1%00/", "/cita/%00/", "/feed/a%00.ics", "/app/citas/?q=%00"],
+)
+def test_a_nul_character_in_the_url_is_a_400(client, db, path):
+    assert client.get(path).status_code == 400
+
+
+def test_a_nul_character_under_the_api_is_a_json_400(client, db):
+    response = client.get("/api/v1/practices/x/availability/?service=%00")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_request"
