@@ -119,14 +119,24 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
+# Redis is an optimisation: short timeouts, and the cache falls back to process memory while
+# Redis is down (citas.core.cache); enqueueing never fails a request (notifications.tasks).
+REDIS_TIMEOUTS = {"socket_connect_timeout": 0.5, "socket_timeout": 2}
 if REDIS_URL:
+    import redis
+
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "citas.core.cache.FallbackRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_TIMEOUTS,
+        }
     }
     HUEY = {
         "huey_class": "huey.RedisHuey",
         "name": "citas",
-        "url": REDIS_URL,
+        # The consumer blocks on the queue for 1 s at a time: the read timeout must be longer.
+        "connection_pool": redis.ConnectionPool.from_url(REDIS_URL, **REDIS_TIMEOUTS),
         "immediate": env.bool("HUEY_IMMEDIATE", default=False),
         "consumer": {"workers": 2, "worker_type": "thread"},
     }

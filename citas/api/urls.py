@@ -4,7 +4,6 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from citas.privacy import api as privacy_api
-
 from citas.reports import api as reports_api
 
 from . import token_views

@@ -159,20 +159,22 @@ def _begin_attempt(notification: Notification, *, now: datetime, worker_id: str,
 
 
 def _finish(notification: Notification, attempt, *, outcome: str, now: datetime, **changes):
-    """Step 4: record the outcome, fenced by the lease; the attempt row says what happened."""
-    held = Notification.objects.filter(
-        pk=notification.pk, lease_id=notification.lease_id, status=NotificationStatus.SENDING
-    ).update(lease_id=None, lease_expires_at=None, claimed_by="", **changes)
-    if not held and outcome == AttemptOutcome.SENT:
-        outcome = AttemptOutcome.SENT_LEASE_LOST
-        logger.error("notification %s was sent after its lease ran out", notification.pk)
-    if attempt is not None:
-        DeliveryAttempt.objects.filter(pk=attempt.pk).update(
-            outcome=outcome,
-            finished_at=now,
-            error=(changes.get("last_error") or "")[:200],
-            response_code=changes.get("response_code"),
-        )
+    """Step 4: record the outcome, fenced by the lease; the attempt row says what happened.
+    One transaction (one commit) for both rows."""
+    with transaction.atomic():
+        held = Notification.objects.filter(
+            pk=notification.pk, lease_id=notification.lease_id, status=NotificationStatus.SENDING
+        ).update(lease_id=None, lease_expires_at=None, claimed_by="", **changes)
+        if not held and outcome == AttemptOutcome.SENT:
+            outcome = AttemptOutcome.SENT_LEASE_LOST
+            logger.error("notification %s was sent after its lease ran out", notification.pk)
+        if attempt is not None:
+            DeliveryAttempt.objects.filter(pk=attempt.pk).update(
+                outcome=outcome,
+                finished_at=now,
+                error=(changes.get("last_error") or "")[:200],
+                response_code=changes.get("response_code"),
+            )
     return held
 
 

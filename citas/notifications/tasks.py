@@ -57,7 +57,7 @@ def send_due_notifications() -> None:
     worker_heartbeat(worker=worker_id(), now=now)
     daily_agendas_schedule(now=now)
     failures_digest_schedule(now=now)
-    enqueue_send_now()
+    _enqueue_quietly(send_webhooks_now)
     _drain(MESSAGE_CHANNELS)
 
 
@@ -86,11 +86,15 @@ def sweep_on_start() -> None:
         close_old_connections()
 
 
+def _enqueue_quietly(task) -> None:
+    try:
+        task()
+    except Exception:
+        logger.warning("could not enqueue %s; the periodic sweep will send", task.name)
+
+
 def enqueue_send_now() -> None:
     """Called on commit after a change, so that messages leave within seconds. Never raises:
     the rows are saved, and the periodic sweep sends them if the queue is unreachable."""
-    for task in (send_notifications_now, send_webhooks_now):
-        try:
-            task()
-        except Exception:
-            logger.warning("could not enqueue %s; the periodic sweep will send", task.name)
+    _enqueue_quietly(send_notifications_now)
+    _enqueue_quietly(send_webhooks_now)

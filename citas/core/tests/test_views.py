@@ -1,8 +1,10 @@
+from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.db.utils import OperationalError
 from django.urls import reverse
+from django.utils import timezone
 
 pytestmark = pytest.mark.django_db
 
@@ -43,10 +45,70 @@ def test_the_language_switcher_remembers_the_choice_on_the_account(client, djang
     assert user.language == "en"
 
 
-def test_healthz_answers_200_when_the_database_answers(client):
+def test_healthz_answers_200_when_the_database_answers_and_reports_each_dependency(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "cache": "ok",
+        "queue": "ok",
+        "worker_last_seen_seconds": None,
+        "oldest_due_notification_seconds": None,
+    }
+
+
+def test_healthz_reports_the_workers_heartbeat_and_the_oldest_due_message(client, owner):
+    from citas.notifications.health import worker_heartbeat
+    from citas.notifications.models import Notification
+
+    now = timezone.now()
+    worker_heartbeat(worker="host:1:2", now=now - timedelta(seconds=30))
+    Notification.objects.create(
+        practice=owner.practice,
+        kind="daily_agenda",
+        recipient="a@example.com",
+        due_at=now - timedelta(minutes=10),
+    )
+
+    body = client.get("/healthz").json()
+
+    assert 30 <= body["worker_last_seen_seconds"] < 40
+    assert 600 <= body["oldest_due_notification_seconds"] < 610
+
+
+SECURITY_HEADERS = (
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+    "X-Frame-Options",
+    "Strict-Transport-Security",
+    "Content-Security-Policy",
+    "Permissions-Policy",
+)
+
+
+def test_healthz_has_the_same_security_headers_as_every_other_page(client, settings):
+    settings.SECURE_HSTS_SECONDS = 3600
+    page = client.get("/", secure=True)
+    health = client.get("/healthz", secure=True)
+
+    expected = {name: page.headers.get(name) for name in SECURITY_HEADERS}
+    assert expected["X-Content-Type-Options"] == "nosniff"
+    assert {name: health.headers.get(name) for name in SECURITY_HEADERS} == expected
+
+
+def test_the_error_page_never_claims_that_nothing_was_changed():
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    for language in ("es", "en"):
+        with translation.override(language):
+            page = render_to_string("500.html")
+        assert "Nothing was changed" not in page
+        assert "No se ha cambiado nada" not in page
+    with translation.override("en"):
+        assert "may have been saved" in render_to_string("500.html")
 
 
 def test_healthz_answers_503_when_the_database_does_not(client):

@@ -196,3 +196,18 @@ def test_a_practice_name_with_accents_and_commas_is_a_valid_sender(booked, mailo
     assert "citas@localhost" in header
     assert "=?utf-8?" in header  # encoded once, by Django, not twice
     assert "=?utf-8?q?=3D" not in header
+
+
+def test_the_minute_sweep_sends_rows_that_were_never_enqueued_and_records_a_heartbeat(
+    booked, mailoutbox, monkeypatch
+):
+    from citas.notifications import tasks
+    from citas.notifications.models import WorkerHeartbeat
+
+    monkeypatch.setattr(tasks, "_enqueue_quietly", lambda task: None)  # the queue is down
+    with time_machine.travel(NOW, tick=False):
+        tasks.send_due_notifications.call_local()
+
+    assert [m.to for m in mailoutbox] == [["marta@example.com"]]
+    assert Notification.objects.get(kind=K.CONFIRMED).status == "sent"
+    assert WorkerHeartbeat.objects.get().seen_at == NOW
