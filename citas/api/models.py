@@ -31,6 +31,7 @@ class Scope(models.TextChoices):
     WEBHOOKS_READ = "webhooks:read", _("Read webhooks")
     WEBHOOKS_WRITE = "webhooks:write", _("Manage webhooks")
     PRACTICE_WRITE = "practice:write", _("Change the practice's details")
+    REPORTS_READ = "reports:read", _("Read the reports")
     ME_READ = "me:read", _("Read my own appointments as a client")
     ME_WRITE = "me:write", _("Cancel or change my own appointments as a client")
 

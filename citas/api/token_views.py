@@ -23,6 +23,10 @@ from .services import api_token_create, api_token_renew, api_token_revoke
 
 
 def _audit(request: HttpRequest, token: ApiToken, action: AuditAction) -> None:
+    """A practice's token goes in that practice's audit log; a personal token (for one's own
+    appointments as a client) belongs to no practice."""
+    if token.practice_id is None:
+        return
     audit_record(
         practice=token.practice, actor=request.user, action=action, obj=token, request=request
     )

@@ -76,6 +76,8 @@ class ClientExportSerializer(serializers.Serializer):
 
 
 class ClientExport(StaffView):
+    scope = "clients"
+
     @extend_schema(
         operation_id="clients_export",
         tags=["clients"],

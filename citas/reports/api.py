@@ -8,7 +8,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from citas.api.permissions import IsPracticeManagerOnly
+from citas.api.permissions import HasTokenScope, IsPracticeManagerOnly
 from citas.api.views.common import errors, form_error, parsed, practice_of
 
 from .reports import REPORTS, report_for
@@ -47,7 +47,8 @@ class ReportSerializer(serializers.Serializer):
 
 
 class ReportDetail(APIView):
-    permission_classes = [IsPracticeManagerOnly]
+    permission_classes = [IsPracticeManagerOnly, HasTokenScope]
+    scope = "reports"
 
     @extend_schema(
         operation_id="reports_retrieve",

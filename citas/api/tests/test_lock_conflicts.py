@@ -14,6 +14,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
+from citas.api.models import every_scope
 from citas.api.services import api_token_create
 from citas.booking.models import Appointment
 from citas.core.factories import (
@@ -54,7 +55,9 @@ class Practice:
                 )
         self.service = ServiceFactory(practice=self.practice, professionals=self.professionals)
         self.client_record = ClientFactory(practice=self.practice)
-        self.token = api_token_create(user=owner.user, practice=self.practice, name="race")[1]
+        self.token = api_token_create(
+            user=owner.user, practice=self.practice, name="race", scopes=every_scope()
+        )[1]
         policy_for(self.practice)
 
 

@@ -11,6 +11,7 @@ import time_machine
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from citas.api.models import every_scope
 from citas.api.services import api_token_create
 from citas.booking.forms import format_start
 from citas.booking.models import Appointment
@@ -74,7 +75,11 @@ class Night:
         )
 
     def api(self) -> APIClient:
-        token = api_token_create(user=self.member, practice=self.practice, name="dst")[1]
+        # Made at the test's moment: a token expires 90 days after it is created.
+        with self.frozen():
+            token = api_token_create(
+                user=self.member, practice=self.practice, name="dst", scopes=every_scope()
+            )[1]
         api = APIClient()
         api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
         return api

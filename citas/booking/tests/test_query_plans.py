@@ -15,6 +15,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from bench.history import seed_history
+from citas.api.models import every_scope
 from citas.api.services import api_token_create
 from citas.booking.closing import appointments_to_close
 from citas.core.factories import MembershipFactory
@@ -81,7 +82,9 @@ def test_the_staff_pages_read_appointments_by_index(client, history):
 
 def test_the_api_and_public_pages_read_appointments_by_index(history):
     owner = MembershipFactory(practice=history.practice, role=Role.OWNER)
-    token = api_token_create(user=owner.user, practice=history.practice, name="plans")[1]
+    token = api_token_create(
+        user=owner.user, practice=history.practice, name="plans", scopes=every_scope()
+    )[1]
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     today = timezone.localdate()

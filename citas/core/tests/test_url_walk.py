@@ -19,6 +19,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from citas.api.models import every_scope
 from citas.api.services import api_token_create
 from citas.core.factories import (
     AppointmentFactory,
@@ -115,7 +116,7 @@ class World:
             invited_by=owner.user,
             expires_at=timezone.now() + timedelta(days=7),
         )
-        api_token_create(user=owner.user, practice=practice, name="walk")
+        api_token_create(user=owner.user, practice=practice, name="walk", scopes=every_scope())
         return {
             "owner": owner.user,
             "client_user": client_user,
@@ -284,7 +285,9 @@ def test_every_form_and_api_write_refuses_hostile_values_cleanly(world):
     users = clients(world)
     forms = form_targets(world)
     apis = api_targets(world)
-    token = api_token_create(user=world.owner, practice=world.practices[0]["practice"], name="h")[1]
+    token = api_token_create(
+        user=world.owner, practice=world.practices[0]["practice"], name="h", scopes=every_scope()
+    )[1]
     assert len(forms) > 20 and len(apis) > 15
 
     @settings(

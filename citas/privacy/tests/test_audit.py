@@ -3,6 +3,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from citas.core.factories import (
+    DEFAULT_PASSWORD,
     ClientFactory,
     MembershipFactory,
     UserFactory,
@@ -116,7 +117,12 @@ def test_role_changes_invitations_tokens_and_webhooks_are_recorded(client, s, ow
 
     client.post(reverse("practices:member_role", args=[member.pk]), {"role": "professional"})
     client.post(reverse("practices:members"), {"email": "nueva@example.com", "role": "reception"})
-    client.post(reverse("api:tokens"), {"name": "Zapier", "practice": s.practice.pk})
+    # Creating a token asks for the password again first.
+    client.post(reverse("account_reauthenticate"), {"password": DEFAULT_PASSWORD})
+    client.post(
+        reverse("api:tokens"),
+        {"name": "Zapier", "practice": s.practice.pk, "scopes": ["appointments:read"]},
+    )
     client.post(
         reverse("notifications:webhook_create"),
         {"url": "https://hooks.example.com/x", "events": ["created"]},

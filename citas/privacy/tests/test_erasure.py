@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from citas.api.models import every_scope
 from citas.api.services import api_token_create
 from citas.booking.models import Appointment, AppointmentEvent, Client
 from citas.booking.services import appointment_cancel
@@ -91,7 +92,9 @@ def test_blocked_data_is_invisible_on_every_route_for_every_role(client, s, pers
     for url in gone:
         assert client.get(url).status_code == 404, url
 
-    _token, secret = api_token_create(user=membership.user, practice=s.practice, name="t")
+    _token, secret = api_token_create(
+        user=membership.user, practice=s.practice, name="t", scopes=every_scope()
+    )
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     for url in [reverse("api:clients"), reverse("api:appointments") + "?status=cancelled"]:

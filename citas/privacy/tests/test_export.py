@@ -5,6 +5,7 @@ import zipfile
 import pytest
 from django.urls import reverse
 
+from citas.api.models import every_scope
 from citas.core.factories import MembershipFactory, UserFactory
 from citas.practices.models import Role
 from citas.privacy.models import AuditAction, AuditEntry, ConsentChannel
@@ -90,7 +91,9 @@ def test_the_api_exports_the_same_json_and_audits_it(s, person):
     from citas.api.services import api_token_create
 
     owner = member_of(s.practice, Role.OWNER)
-    _token, secret = api_token_create(user=owner.user, practice=s.practice, name="t")
+    _token, secret = api_token_create(
+        user=owner.user, practice=s.practice, name="t", scopes=every_scope()
+    )
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
 
@@ -108,7 +111,9 @@ def test_reading_a_client_through_the_api_is_audited(s, person):
     from citas.api.services import api_token_create
 
     owner = member_of(s.practice, Role.OWNER)
-    _token, secret = api_token_create(user=owner.user, practice=s.practice, name="t")
+    _token, secret = api_token_create(
+        user=owner.user, practice=s.practice, name="t", scopes=every_scope()
+    )
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
 

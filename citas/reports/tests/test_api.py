@@ -4,6 +4,7 @@ token's practice."""
 import pytest
 from rest_framework.test import APIClient
 
+from citas.api.models import every_scope
 from citas.api.services import api_token_create
 from citas.core.factories import MembershipFactory
 from citas.practices.models import Role
@@ -22,10 +23,9 @@ def c():
 
 def api_as(practice, role) -> APIClient:
     user = MembershipFactory(practice=practice, role=role).user
+    raw = api_token_create(user=user, practice=practice, name="r", scopes=every_scope())[1]
     client = APIClient()
-    client.credentials(
-        HTTP_AUTHORIZATION=f"Bearer {api_token_create(user=user, practice=practice, name='r')[1]}"
-    )
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     return client
 
 
