@@ -40,7 +40,7 @@ WITH numbered AS (
 )
 INSERT INTO booking_appointment (
     practice_id, professional_id, service_id, client_id, start, "end", blocked_start,
-    blocked_end, status, notes, token, created_at, updated_at
+    blocked_end, status, notes, token, channel, created_at, updated_at
 )
 SELECT %(practice)s, (%(professional_ids)s::bigint[])[p + 1], %(service)s,
        %(first_client)s + (i * 7919) %% %(clients)s,
@@ -53,7 +53,8 @@ SELECT %(practice)s, (%(professional_ids)s::bigint[])[p + 1], %(service)s,
            WHEN i %% 29 = 0 THEN 'no_show'
            ELSE 'completed'
        END,
-       '', substr(md5(i::text) || md5(random()::text), 1, 43), now(), now()
+       '', substr(md5(i::text) || md5(random()::text), 1, 43),
+       CASE WHEN i %% 3 = 0 THEN 'staff' ELSE 'public' END, now(), now()
 FROM placed
 """
 

@@ -2,9 +2,14 @@
 
 import contextlib
 import os
+import time
 from pathlib import Path
 
 import pytest
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+from citas.core.factories import DEFAULT_PASSWORD, enable_two_factor
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -97,3 +102,23 @@ def desktop_page(browser):
     page = _page(browser, DESKTOP)
     yield page
     _close(page)
+
+
+def log_in(page, base: str, user, landing: str = "/app/") -> None:
+    """Log in through the form; when the practice requires two-step verification, answer the
+    code step with a code of the user's authenticator app (set up by the factories)."""
+    page.goto(f"{base}/accounts/login/")
+    page.locator("input[name=login]").fill(user.email)
+    page.locator("input[name=password]").fill(DEFAULT_PASSWORD)
+    page.locator("form button[type=submit]").last.click()
+    code = page.locator("input[name=code]")
+    page.wait_for_function(
+        "([url]) => location.href === url || document.querySelector('input[name=code]')",
+        arg=[f"{base}{landing}"],
+    )
+    if code.count():
+        secret = enable_two_factor(user)
+        counter = int(time.time()) // mfa_settings.TOTP_PERIOD
+        code.fill(format_hotp_value(hotp_value(secret, counter)))
+        page.locator("form button[type=submit]").last.click()
+    page.wait_for_url(f"{base}{landing}")

@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from citas.catalog.models import Service
 from citas.core.factories import (
-    DEFAULT_PASSWORD,
     AppointmentFactory,
     ClientFactory,
     MembershipFactory,
@@ -21,6 +20,8 @@ from citas.core.factories import (
 from citas.notifications.models import Notification, NotificationKind
 from citas.practices.models import Role
 from citas.scheduling.selectors import policy_for
+
+from .conftest import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 MADRID = ZoneInfo("Europe/Madrid")
@@ -87,11 +88,7 @@ def _choose_first_free_time(page):
 
 
 def _log_in(page, base, user):
-    page.goto(f"{base}/accounts/login/")
-    page.locator("input[name=login]").fill(user.email)
-    page.locator("input[name=password]").fill(DEFAULT_PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_url(f"{base}/app/")
+    log_in(page, base, user)
 
 
 def test_each_booking_step_on_a_phone_focuses_and_shows_what_comes_next(

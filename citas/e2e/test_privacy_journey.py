@@ -10,7 +10,6 @@ import pytest
 from django.utils import timezone
 
 from citas.core.factories import (
-    DEFAULT_PASSWORD,
     AppointmentFactory,
     ClientFactory,
     MembershipFactory,
@@ -22,7 +21,7 @@ from citas.core.factories import (
 from citas.practices.models import Role
 from citas.privacy.models import ErasureRequest
 
-from .conftest import ARTIFACTS
+from .conftest import ARTIFACTS, log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,20 +42,12 @@ def practice():
     return practice
 
 
-def _log_in(page, base, email, landing):
-    page.goto(f"{base}/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(DEFAULT_PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_url(f"{base}{landing}")
-
-
 def test_a_client_downloads_and_asks_to_erase_their_data_on_a_phone(
     live_server, phone_page, practice
 ):
-    UserFactory(email="marta@example.com", verified=True)
+    marta = UserFactory(email="marta@example.com", verified=True)
     page, base = phone_page, live_server.url
-    _log_in(page, base, "marta@example.com", "/mis-citas/")
+    log_in(page, base, marta, "/mis-citas/")
 
     page.goto(f"{base}/mis-citas/")
     section = page.locator("[data-practice=fisio-centro]")
@@ -77,7 +68,7 @@ def test_a_client_downloads_and_asks_to_erase_their_data_on_a_phone(
     # The owner sees the request and erases the record.
     page.context.clear_cookies()
     owner = MembershipFactory(practice=practice, role=Role.OWNER)
-    _log_in(page, base, owner.user.email, "/app/")
+    log_in(page, base, owner.user)
     page.goto(f"{base}/app/privacidad/")
     page.get_by_role("link", name="Revisar y suprimir").click()
     page.get_by_role("button", name="Suprimir (bloquear) los datos").click()
