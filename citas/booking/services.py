@@ -206,6 +206,15 @@ def _locked(appointment: Appointment) -> Appointment:
     )
 
 
+def _offer_freed(*, practice, professional, start, end, now) -> None:
+    # Imported here: the waiting list books through this module.
+    from .waitlist import offer_freed_slot_on_commit
+
+    offer_freed_slot_on_commit(
+        practice=practice, professional=professional, start=start, end=end, now=now
+    )
+
+
 def _require_status(appointment: Appointment, statuses, message) -> None:
     if appointment.status not in statuses:
         raise ServiceError(message)
@@ -258,6 +267,13 @@ def appointment_reschedule(
             )
         previous_start, previous_end = current.start, current.end
         previous_professional = current.professional_id
+        _offer_freed(
+            practice=current.practice,
+            professional=current.professional,
+            start=previous_start,
+            end=previous_end,
+            now=now,
+        )
         current.professional = target
         current.start, current.end = slot.start, slot.end
         current.blocked_start, current.blocked_end = slot.blocked_start, slot.blocked_end
@@ -349,7 +365,7 @@ def appointment_cancel(
     now: datetime | None = None,
 ) -> Appointment:
     now = now or timezone.now()
-    return _transition(
+    cancelled = _transition(
         appointment,
         allowed=ACTIVE_STATUSES,
         status=AppointmentStatus.CANCELLED,
@@ -360,6 +376,14 @@ def appointment_cancel(
         message=_("This appointment can no longer be cancelled."),
         check=(lambda current: check_client_window(current, now)) if by_client else None,
     )
+    _offer_freed(
+        practice=cancelled.practice,
+        professional=cancelled.professional,
+        start=cancelled.start,
+        end=cancelled.end,
+        now=now,
+    )
+    return cancelled
 
 
 def appointment_complete(
