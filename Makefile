@@ -60,11 +60,12 @@ check-deploy: install
 	ALLOWED_HOSTS=citas.example.com SITE_URL=https://citas.example.com \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
-## make bench: availability (engine, endpoint), API latency, notification throughput.
+## make bench: availability (engine, endpoint), API latency, notification throughput, waitlist.
 bench: install
 	$(PY) -m bench
 	$(PY) -m bench.bench_api
 	$(PY) -m bench.bench_notifications
+	$(PY) -m bench.bench_waitlist
 
 clean:
 	rm -rf $(VENV) .tools staticfiles test-artifacts

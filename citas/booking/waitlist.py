@@ -187,9 +187,11 @@ def matching_entries(*, practice, professional, day: date, local: time, now: dat
     )
 
 
-def _first_free_start(*, practice, service, professional, day, start, end, now, cache):
-    """The first free start of `service` with `professional` inside [start, end), or None."""
-    if service.pk not in cache:
+def _offer_starts(*, practice, professional, service_ids, day, start, end, now) -> dict:
+    """{service id: the first free start of that service inside [start, end)}, for the
+    services that have one: one availability computation per service, not per entry."""
+    starts = {}
+    for service in Service.objects.filter(pk__in=service_ids):
         found = availability_for(
             practice=practice,
             service=service,
@@ -198,8 +200,10 @@ def _first_free_start(*, practice, service, professional, day, start, end, now, 
             last_day=day,
             now=now,
         )
-        cache[service.pk] = [s for s, _professional in found["any"].get(day, [])]
-    return next((s for s in cache[service.pk] if start <= s < end), None)
+        free = [s for s, _professional in found["any"].get(day, []) if start <= s < end]
+        if free:
+            starts[service.pk] = free[0]
+    return starts
 
 
 def _offer_row(entry: WaitlistEntry, professional: Professional, now: datetime) -> Notification:
@@ -236,28 +240,25 @@ def waitlist_offer_freed_slot(
     if end <= now:
         return []
     local = start.astimezone(ZoneInfo(practice.timezone))
-    free_starts: dict[int, list[datetime]] = {}
-    offered: list[WaitlistEntry] = []
-    emails: set[str] = set()
     candidates = matching_entries(
         practice=practice, professional=professional, day=local.date(), local=local.time(), now=now
     )
+    starts = _offer_starts(
+        practice=practice,
+        professional=professional,
+        service_ids=candidates.order_by().values("service_id"),
+        day=local.date(),
+        start=start,
+        end=end,
+        now=now,
+    )
+    offered: list[WaitlistEntry] = []
+    emails: set[str] = set()
     with transaction.atomic():
-        for entry in candidates.iterator(chunk_size=200):
+        for entry in candidates.filter(service_id__in=starts).iterator(chunk_size=50):
             if entry.email.lower() in emails:
                 continue
-            offer_start = _first_free_start(
-                practice=practice,
-                service=entry.service,
-                professional=professional,
-                day=local.date(),
-                start=start,
-                end=end,
-                now=now,
-                cache=free_starts,
-            )
-            if offer_start is None:
-                continue
+            offer_start = starts[entry.service_id]
             entry.practice = practice
             entry.status = WaitlistStatus.OFFERED
             entry.offered_start = offer_start
