@@ -236,7 +236,8 @@ def waitlist_offer_freed_slot(
     *, practice: Practice, professional: Professional, start: datetime, end: datetime, now: datetime
 ) -> list[WaitlistEntry]:
     """Offer the freed [start, end) of `professional` to the first OFFERS_PER_SLOT entries
-    (one per email) for which a time in it is still free. The entries offered."""
+    (one per email, and none to someone holding an open offer) for which a time in it is
+    still free. The entries offered."""
     if end <= now:
         return []
     local = start.astimezone(ZoneInfo(practice.timezone))
@@ -253,7 +254,13 @@ def waitlist_offer_freed_slot(
         now=now,
     )
     offered: list[WaitlistEntry] = []
-    emails: set[str] = set()
+    # One open offer per person at a time (and so never two emails at the same moment).
+    emails = {
+        email.lower()
+        for email in WaitlistEntry.objects.filter(
+            practice=practice, status=WaitlistStatus.OFFERED, offer_expires_at__gt=now
+        ).values_list("email", flat=True)
+    }
     with transaction.atomic():
         for entry in candidates.filter(service_id__in=starts).iterator(chunk_size=50):
             if entry.email.lower() in emails:

@@ -128,6 +128,19 @@ def test_one_email_gets_one_offer_per_freed_time(s):
     assert offers().count() == 1
 
 
+def test_someone_holding_an_open_offer_is_not_offered_a_second_time(s):
+    other_service = ServiceFactory(practice=s.practice, professionals=[s.professional])
+    holding = waiting(s, first_day=THURSDAY, email="ana@example.com")
+    free(s)
+    second = waiting(s, first_day=THURSDAY, email="Ana@example.com", service=other_service)
+    next_in_line = waiting(s, first_day=THURSDAY, service=other_service)
+
+    offered = free(s, start=THURSDAY_TEN + timedelta(hours=1), now=NOW + timedelta(minutes=1))
+
+    assert [e.pk for e in offered] == [next_in_line.pk]
+    assert (status_of(holding), status_of(second)) == ("offered", "waiting")
+
+
 def test_an_offered_entry_is_not_offered_another_time_until_its_offer_expires(s):
     entry = waiting(s, first_day=THURSDAY)
 
