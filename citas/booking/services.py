@@ -345,7 +345,7 @@ def _clean_reason(reason: str) -> str:
 
 
 def appointment_reject(*, appointment: Appointment, by, reason: str = "") -> Appointment:
-    return _transition(
+    rejected = _transition(
         appointment,
         allowed=[AppointmentStatus.PENDING],
         status=AppointmentStatus.CANCELLED,
@@ -354,6 +354,14 @@ def appointment_reject(*, appointment: Appointment, by, reason: str = "") -> App
         reason=_clean_reason(reason),
         message=_("Only a pending appointment can be rejected."),
     )
+    _offer_freed(
+        practice=rejected.practice,
+        professional=rejected.professional,
+        start=rejected.start,
+        end=rejected.end,
+        now=timezone.now(),
+    )
+    return rejected
 
 
 def appointment_cancel(

@@ -7,7 +7,12 @@ import time_machine
 
 from citas.booking.attendance import appointment_release
 from citas.booking.models import PartOfDay, WaitlistEntry, WaitlistStatus
-from citas.booking.services import appointment_book, appointment_cancel, appointment_reschedule
+from citas.booking.services import (
+    appointment_book,
+    appointment_cancel,
+    appointment_reject,
+    appointment_reschedule,
+)
 from citas.booking.waitlist import (
     OFFER_VALID,
     OfferTaken,
@@ -177,6 +182,25 @@ def test_rescheduling_offers_the_previous_time(s, django_capture_on_commit_callb
 
     entry.refresh_from_db()
     assert (entry.status, entry.offered_start) == ("offered", THURSDAY_TEN)
+
+
+def test_rejecting_a_request_offers_its_time(s, django_capture_on_commit_callbacks):
+    request = appointment_book(
+        practice=s.practice,
+        professional=s.professional,
+        service=s.service,
+        client=s.client,
+        start=THURSDAY_TEN,
+        by_client=True,
+    )
+    request.status = "pending"
+    request.save(update_fields=["status"])
+    entry = waiting(s, first_day=THURSDAY)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment_reject(appointment=request, by=None)
+
+    assert status_of(entry) == "offered"
 
 
 def test_the_offer_email_names_the_time_and_links_claim_and_leave(s):
