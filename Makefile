@@ -75,13 +75,14 @@ audit: install
 	$(VENV)/bin/pip-audit --requirement $$requirements --disable-pip --require-hashes \
 	  --vulnerability-service pypi --progress-spinner off --strict
 
-## make bench: availability (engine, endpoint), API latency, notification throughput, calendar feeds, reports.
+## make bench: availability (engine, endpoint), API latency, notification throughput, calendar feeds, reports, waitlist.
 bench: install
 	$(PY) -m bench
 	$(PY) -m bench.bench_api
 	$(PY) -m bench.bench_notifications
 	$(PY) -m bench.bench_calendars
 	$(PY) -m bench.bench_reports
+	$(PY) -m bench.bench_waitlist
 
 ## make loadtest: gunicorn on PostgreSQL (LOADTEST_DATABASE_URL) with 200k appointments, under wrk.
 loadtest: install

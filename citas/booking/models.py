@@ -278,3 +278,70 @@ class AppointmentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.appointment_id}"
+
+
+class PartOfDay(models.TextChoices):
+    ANY = "any", _("Any time")
+    MORNING = "morning", _("Morning (before 14:00)")
+    AFTERNOON = "afternoon", _("Afternoon (from 14:00)")
+
+
+class WaitlistStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    OFFERED = "offered", _("Offered a time")
+    BOOKED = "booked", _("Booked")
+    LEFT = "left", _("Left the list")
+
+
+class WaitlistEntry(BaseModel):
+    """Someone who wants a time that is not free yet (see waitlist.py)."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="waitlist")
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="waitlist")
+    # Empty: anyone who offers the service.
+    professional = models.ForeignKey(
+        Professional, on_delete=models.CASCADE, null=True, blank=True, related_name="waitlist"
+    )
+    full_name = models.CharField(_("full name"), max_length=150)
+    email = models.EmailField(_("email"))
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    language = models.CharField(_("language"), max_length=8, default="es")
+    first_day = models.DateField(_("from"))
+    last_day = models.DateField(_("until"))
+    part_of_day = models.CharField(
+        _("part of the day"), max_length=16, choices=PartOfDay.choices, default=PartOfDay.ANY
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_appointment_token)
+    # The time offered last (status offered), and until when the claim link works.
+    offered_start = models.DateTimeField(_("offered time"), null=True, blank=True)
+    offered_professional = models.ForeignKey(
+        Professional, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    offer_expires_at = models.DateTimeField(_("offer valid until"), null=True, blank=True)
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("waiting list entry")
+        verbose_name_plural = _("waiting list entries")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            # waitlist.matching_entries: a practice's open entries covering a day, oldest first.
+            models.Index(
+                fields=["practice", "last_day", "created_at"],
+                name="waitlist_open_by_day",
+                condition=Q(status__in=["waiting", "offered"]),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_day__lte=F("last_day")), name="waitlist_first_day_before_last"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} · {self.full_name} · {self.get_status_display()}"

@@ -3,7 +3,7 @@ app's availability JSON; the manage link and "Mis citas" are mounted by config.u
 
 from django.urls import path
 
-from . import attendance_views, client_views, public_views
+from . import attendance_views, client_views, public_views, waitlist_views
 
 app_name = "public_booking"
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path("", public_views.booking_page, name="page"),
     path("reservar/", public_views.booking_submit, name="submit"),
     path("reserva/<str:token>/", public_views.booking_done, name="done"),
+    path("lista-de-espera/", waitlist_views.join, name="waitlist_join"),
+    path("lista-de-espera/<str:token>/", waitlist_views.offer, name="waitlist_offer"),
+    path("lista-de-espera/<str:token>/salir/", waitlist_views.leave, name="waitlist_leave"),
 ]
 
 manage_patterns = (

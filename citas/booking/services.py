@@ -236,6 +236,15 @@ def _locked(appointment: Appointment) -> Appointment:
     )
 
 
+def _offer_freed(*, practice, professional, start, end, now) -> None:
+    # Imported here: the waiting list books through this module.
+    from .waitlist import offer_freed_slot_on_commit
+
+    offer_freed_slot_on_commit(
+        practice=practice, professional=professional, start=start, end=end, now=now
+    )
+
+
 def _require_status(appointment: Appointment, statuses, message) -> None:
     if appointment.status not in statuses:
         raise ServiceError(message)
@@ -293,6 +302,13 @@ def appointment_reschedule(
             )
         previous_start, previous_end = current.start, current.end
         previous_professional = current.professional_id
+        _offer_freed(
+            practice=current.practice,
+            professional=current.professional,
+            start=previous_start,
+            end=previous_end,
+            now=now,
+        )
         current.professional = target
         current.start, current.end = slot.start, slot.end
         current.blocked_start, current.blocked_end = slot.blocked_start, slot.blocked_end
@@ -364,7 +380,7 @@ def _clean_reason(reason: str) -> str:
 
 
 def appointment_reject(*, appointment: Appointment, by, reason: str = "") -> Appointment:
-    return _transition(
+    rejected = _transition(
         appointment,
         allowed=[AppointmentStatus.PENDING],
         status=AppointmentStatus.CANCELLED,
@@ -373,6 +389,14 @@ def appointment_reject(*, appointment: Appointment, by, reason: str = "") -> App
         reason=_clean_reason(reason),
         message=_("Only a pending appointment can be rejected."),
     )
+    _offer_freed(
+        practice=rejected.practice,
+        professional=rejected.professional,
+        start=rejected.start,
+        end=rejected.end,
+        now=timezone.now(),
+    )
+    return rejected
 
 
 def appointment_cancel(
@@ -384,7 +408,7 @@ def appointment_cancel(
     now: datetime | None = None,
 ) -> Appointment:
     now = now or timezone.now()
-    return _transition(
+    cancelled = _transition(
         appointment,
         allowed=ACTIVE_STATUSES,
         status=AppointmentStatus.CANCELLED,
@@ -395,6 +419,14 @@ def appointment_cancel(
         message=_("This appointment can no longer be cancelled."),
         check=(lambda current: check_client_window(current, now)) if by_client else None,
     )
+    _offer_freed(
+        practice=cancelled.practice,
+        professional=cancelled.professional,
+        start=cancelled.start,
+        end=cancelled.end,
+        now=now,
+    )
+    return cancelled
 
 
 def appointment_complete(

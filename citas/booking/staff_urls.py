@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import staff_client_views as client_views
 from . import staff_views as views
+from . import waitlist_views
 
 app_name = "booking_staff"
 
@@ -27,4 +28,6 @@ urlpatterns = [
         client_views.client_no_shows_reset,
         name="client_no_shows_reset",
     ),
+    path("lista-de-espera/", waitlist_views.staff_list, name="waitlist"),
+    path("lista-de-espera/<int:pk>/quitar/", waitlist_views.staff_remove, name="waitlist_remove"),
 ]

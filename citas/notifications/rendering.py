@@ -207,6 +207,34 @@ def render_text(name: str, context: dict) -> str:
     return get_template(name).template.render(Context(context, autoescape=False))
 
 
+def _waitlist_context(notification) -> dict:
+    payload = notification.payload
+    try:
+        tz, language = payload["tz"], notification.language
+        offer_url = reverse(
+            "public_booking:waitlist_offer", args=[payload["practice_slug"], payload["token"]]
+        )
+        leave_url = reverse(
+            "public_booking:waitlist_leave", args=[payload["practice_slug"], payload["token"]]
+        )
+        return {
+            "practice": payload["practice"],
+            "service": payload["service"],
+            "professional": payload["professional"],
+            "client": payload["client"],
+            "address": payload.get("address", ""),
+            "phone": payload.get("phone", ""),
+            "when": format_when(datetime.fromisoformat(payload["start"]), tz, language),
+            "expires": format_when(datetime.fromisoformat(payload["expires_at"]), tz, language),
+            "offer_url": site_url(offer_url),
+            "leave_url": site_url(leave_url),
+        }
+    except KeyError as missing:
+        raise RenderError(f"missing template variable {missing}") from missing
+    except (TypeError, ValueError) as error:
+        raise RenderError(f"bad template data: {error}") from error
+
+
 def render_notification(notification) -> Rendered:
     """Subject, text, HTML and attachments in the recipient's language."""
     base = f"emails/appointment-{notification.kind.replace('_', '-')}"
@@ -222,6 +250,9 @@ def render_notification(notification) -> Rendered:
             "log_url": site_url(reverse("notifications:log") + "?status=failed")
         }
         base = "notifications/emails/failures-digest"
+    elif notification.kind == NotificationKind.WAITLIST_OFFER:
+        context = _waitlist_context(notification)
+        base = "emails/waitlist-offer"
     else:
         context = _appointment_context(notification)
     try:
