@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from citas.booking.forms import format_start
 from citas.core.factories import (
-    DEFAULT_PASSWORD,
     AppointmentFactory,
     ClientFactory,
     MembershipFactory,
@@ -23,7 +22,7 @@ from citas.core.factories import (
 from citas.practices.models import Role
 from citas.scheduling.selectors import availability_for, policy_for
 
-from .conftest import ARTIFACTS, DESKTOP, PHONE
+from .conftest import ARTIFACTS, DESKTOP, PHONE, log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 MADRID = ZoneInfo("Europe/Madrid")
@@ -115,11 +114,7 @@ def _axe(page) -> list[dict]:
 
 
 def _log_in(page, base, user):
-    page.goto(f"{base}/accounts/login/")
-    page.locator("input[name=login]").fill(user.email)
-    page.locator("input[name=password]").fill(DEFAULT_PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_url(f"{base}/app/")
+    log_in(page, base, user)
 
 
 def _agenda_views(page) -> dict[str, list[dict]]:

@@ -94,10 +94,19 @@ def test_the_api_docs_run_without_inline_script(client, owner):
     )
 
 
-def test_htmx_may_not_eval_or_inject_styles(client):
-    html = client.get(reverse("landing")).content.decode()
-    config = json.loads(re.search(r"<meta name=\"htmx-config\" content='([^']+)'>", html).group(1))
+@pytest.mark.parametrize("page", ["landing", "booking"])
+def test_htmx_may_not_eval_or_inject_styles(client, page, db):
+    # htmx reads only the first htmx-config: a page with settings of its own must not add a
+    # second one (the booking page's scroll setting was ignored that way) nor drop these.
+    url = reverse("landing")
+    if page == "booking":
+        url = reverse("public_booking:page", args=[ProfessionalFactory().practice.slug])
+    html = client.get(url).content.decode()
+    configs = re.findall(r"<meta name=\"htmx-config\" content='([^']+)'>", html)
+    assert len(configs) == 1
+    config = json.loads(configs[0])
     assert config["allowEval"] is False
+    assert config["allowScriptTags"] is False
     assert config["includeIndicatorStyles"] is False
 
 
