@@ -9,6 +9,7 @@ from citas.calendars.fetch import fetch_calendar
 from citas.calendars.models import ExternalBusy, ExternalCalendar, SyncProblem
 from citas.calendars.services import external_calendar_add, external_calendar_sync
 from citas.core.errors import ServiceError
+from citas.practices.models import Practice
 from citas.scheduling.selectors import availability_for
 
 from .conftest import MADRID
@@ -27,7 +28,7 @@ def connect(s, url):
 
 def free_starts(s, day):
     result = availability_for(
-        practice=s.practice,
+        practice=Practice.objects.get(pk=s.practice.pk),  # fresh, as each request loads it
         service=s.service,
         professionals=[s.professional],
         first_day=day,
@@ -183,3 +184,27 @@ def test_a_removed_calendar_frees_its_time_at_once(s, server, frozen):
     calendar.delete()
     assert "10:00" in free_starts(s, frozen.date())
     assert not ExternalCalendar.objects.exists()
+
+
+def test_a_sync_invalidates_the_cached_free_slots_at_once(
+    s, server, frozen, django_capture_on_commit_callbacks
+):
+    server.serve("/cal.ics", as_bytes(GOOGLE))
+    calendar = connect(s, f"{server.base}/cal.ics")
+    monday = frozen.date()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert "10:00" in free_starts(s, monday)  # computed and cached
+    # A busy period written behind the cache's back is not seen: the cache is in use…
+    ExternalBusy.objects.create(
+        calendar=calendar,
+        professional=s.professional,
+        start=datetime(2027, 3, 22, 12, tzinfo=MADRID),
+        end=datetime(2027, 3, 22, 13, tzinfo=MADRID),
+    )
+    assert "12:00" in free_starts(s, monday)
+
+    # …and a sync, which bumps the practice's schedule version, is seen at once.
+    external_calendar_sync(calendar=calendar, now=frozen)
+
+    starts = free_starts(s, monday)
+    assert "10:00" not in starts and "09:30" in starts
