@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from citas.catalog.models import Service
 from citas.core.factories import (
@@ -232,10 +233,11 @@ def test_the_agenda_colours_by_professional_and_names_them_in_the_title(
     event = page.locator(".ec-event", has_text="Ana López")
     event.wait_for()
 
-    colour = event.evaluate("(el) => getComputedStyle(el).backgroundColor")
-    assert colour == "rgb(122, 46, 142)"  # Lucía's colour, as in the legend
-    stripe = event.locator(".agenda-event").evaluate("(el) => getComputedStyle(el).borderLeftColor")
-    assert stripe == "rgb(230, 161, 0)"  # the service's
+    # expect() re-reads the event: the calendar may draw it again once its data arrives.
+    expect(event).to_have_css("background-color", "rgb(122, 46, 142)")  # Lucía's, as in the legend
+    expect(event.locator(".agenda-event")).to_have_css(
+        "border-left-color", "rgb(230, 161, 0)"
+    )  # the service's
     assert "Sesión de fisioterapia" in event.inner_text()
     assert "Lucía Fernández" in page.locator(".ec-title").inner_text()
 
