@@ -3,7 +3,7 @@ import os
 import pytest
 from django.core.cache import cache
 
-from citas.core.factories import MembershipFactory, ProfessionalFactory
+from citas.core.factories import STRANGER_NAME, MembershipFactory, ProfessionalFactory
 from citas.practices.models import Role
 
 
@@ -57,8 +57,8 @@ def owner_client(client, owner):
 @pytest.fixture
 def stranger_client(client, db):
     """Logged in as the owner of another practice."""
-    other = MembershipFactory(role=Role.OWNER)
-    ProfessionalFactory(practice=other.practice)
+    other = MembershipFactory(role=Role.OWNER, user__full_name=STRANGER_NAME)
+    ProfessionalFactory(practice=other.practice, display_name=STRANGER_NAME)
     client.force_login(other.user)
     return client
 

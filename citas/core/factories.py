@@ -17,6 +17,11 @@ DEFAULT_PASSWORD = "Una-clave-segura-2026"  # noqa: S105 — test data
 MADRID = ZoneInfo("Europe/Madrid")
 
 
+# The other practice's person in tenancy tests: a fixed name, so that a random one
+# ("Ana ...") can never look like the data the test checks is hidden.
+STRANGER_NAME = "Zacarías Otero"
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from citas.core.factories import (
+    STRANGER_NAME,
     AppointmentFactory,
     ClientFactory,
     MembershipFactory,
@@ -69,8 +70,8 @@ def owner_client(client, owner):
 @pytest.fixture
 def stranger_client(client, db):
     """Logged in as the owner of another practice, who is also bookable there."""
-    other = MembershipFactory(role=Role.OWNER)
-    ProfessionalFactory(practice=other.practice, membership=other)
+    other = MembershipFactory(role=Role.OWNER, user__full_name=STRANGER_NAME)
+    ProfessionalFactory(practice=other.practice, display_name=STRANGER_NAME, membership=other)
     client.force_login(other.user)
     return client
 
