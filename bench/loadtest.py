@@ -57,6 +57,7 @@ def prepare() -> list[tuple[str, str, dict[str, str]]]:
     from django.utils import timezone
 
     from bench.history import seed_history
+    from citas.api.models import every_scope
     from citas.api.services import api_token_create
     from citas.core.factories import MembershipFactory
     from citas.practices.models import Role
@@ -76,7 +77,9 @@ def prepare() -> list[tuple[str, str, dict[str, str]]]:
     browser = Client()
     browser.force_login(member.user)
     staff = {"Cookie": f"sessionid={browser.cookies['sessionid'].value}"}
-    token = api_token_create(user=member.user, practice=history.practice, name="carga")[1]
+    token = api_token_create(
+        user=member.user, practice=history.practice, name="carga", scopes=every_scope()
+    )[1]
     api = {"Authorization": f"Bearer {token}"}
     slug, service = history.practice.slug, history.service.pk
     month = f"from={today}&to={today + timedelta(days=29)}"
