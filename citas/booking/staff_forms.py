@@ -1,6 +1,6 @@
 """Forms of the staff pages: they parse and validate, the views call the booking services."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -136,8 +136,10 @@ class AgendaFeedForm(PracticeFormMixin, forms.Form):
         return data
 
 
-class MoveForm(PracticeFormMixin, forms.Form):
-    """The JSON body of a drag and drop (or a resize, with `end`) in the agenda."""
+class MoveForm(RepeatedHourMixin, PracticeFormMixin, forms.Form):
+    """The JSON body of a drag and drop (or a resize, with `end`) in the agenda. The widget
+    shows wall-clock time, so a drop into the repeated autumn hour must say which of the two
+    it means (`repeated_hour`), as the forms do."""
 
     start = LocalDateTimeField()
     end = LocalDateTimeField(required=False)
@@ -147,6 +149,22 @@ class MoveForm(PracticeFormMixin, forms.Form):
     def __init__(self, *args, practice: Practice, **kwargs):
         super().__init__(*args, **kwargs)
         self._scope(practice)
+        self._add_repeated_hour_field()
+
+    def clean(self):
+        data = super().clean()
+        self._resolve_repeated_hour(data)
+        start, end = data.get("start"), data.get("end")
+        if start and end and end.tzinfo is self.tz and is_ambiguous(end, self.tz):
+            # A resize ending in the repeated hour: the earliest occurrence after the start.
+            # (Compared in UTC: aware times of one zone compare by wall clock, fold ignored.)
+            after = [
+                end.replace(fold=fold).astimezone(UTC)
+                for fold in (0, 1)
+                if end.replace(fold=fold).astimezone(UTC) > start.astimezone(UTC)
+            ]
+            data["end"] = min(after).astimezone(self.tz) if after else end
+        return data
 
 
 class OverrideMixin:

@@ -19,6 +19,7 @@ from citas.core.colors import text_color_for
 from citas.core.errors import ServiceError, add_service_error
 from citas.core.jsonbody import JsonBodyError, read_json_body
 from citas.core.pagination import peek_page
+from citas.core.timezones import is_ambiguous
 from citas.practices.selectors import require_membership
 from citas.scheduling.calendar_events import time_off_events
 
@@ -118,6 +119,16 @@ def agenda_feed(request: HttpRequest) -> JsonResponse:
     return JsonResponse(events, safe=False)
 
 
+def _clock_label(start, tz) -> str:
+    """ "02:30", or on the night the clocks go back, which of the two 02:30 it is (the widget
+    draws both in the one repeated hour)."""
+    if not is_ambiguous(start.replace(tzinfo=None), tz):
+        return f"{start:%H:%M}"
+    if start.fold:
+        return _("%(time)s (second time)") % {"time": f"{start:%H:%M}"}
+    return _("%(time)s (first time)") % {"time": f"{start:%H:%M}"}
+
+
 def _event(row: dict, tz, status_labels: dict) -> dict:
     start = row["start"].astimezone(tz)
     status = row["status"]
@@ -134,7 +145,7 @@ def _event(row: dict, tz, status_labels: dict) -> dict:
         # Wall-clock time of the practice: the widget shows it as given, in any browser.
         "start": start.strftime("%Y-%m-%dT%H:%M:%S"),
         "end": row["end"].astimezone(tz).strftime("%Y-%m-%dT%H:%M:%S"),
-        "title": f"{mark}{start:%H:%M} {row['client__full_name']}",
+        "title": f"{mark}{_clock_label(start, tz)} {row['client__full_name']}",
         # The legend shows professionals' colours; the service is a label and a stripe.
         "backgroundColor": row["professional__color"],
         "textColor": text_color_for(row["professional__color"]),
@@ -169,6 +180,14 @@ def appointment_move(request: HttpRequest, pk: int) -> JsonResponse:
         return JsonResponse({"error": _("The request could not be read.")}, status=400)
     form = MoveForm(payload, practice=appointment.practice)
     if not form.is_valid():
+        if "repeated_hour" in form.errors:
+            choices = form.fields["repeated_hour"].choices
+            body = {
+                "error": f"{form.fields['repeated_hour'].label}. {form.errors['repeated_hour'][0]}",
+                "code": "repeated_hour",
+                "choices": [{"value": value, "label": str(label)} for value, label in choices],
+            }
+            return JsonResponse(body, status=422)
         return _errors_json(form)
     data = form.cleaned_data
     professional = data["professional"] or appointment.professional

@@ -154,3 +154,41 @@ def test_staff_stretch_an_appointment_to_make_it_longer(live_server, desktop_pag
     appointment.refresh_from_db()
     assert appointment.end - appointment.start == length + timedelta(minutes=30)
     assert appointment.start.astimezone(MADRID).time() == time(10)
+
+
+# Delays the feed's answers for the week first shown, as a slow network would.
+SLOW_FIRST_WEEK = """(() => {
+  const original = window.fetch;
+  let first = null;
+  window.fetch = (url, options) => {
+    const answer = original(url, options);
+    if (!String(url).includes("/agenda/eventos/")) return answer;
+    const start = new URL(url, location.href).searchParams.get("start");
+    first = first || start;
+    if (start !== first) return answer;
+    const later = (response) => new Promise((done) => setTimeout(() => done(response), 1500));
+    return answer.then(later);
+  };
+})();"""
+
+
+def test_a_slow_answer_for_the_week_left_behind_never_replaces_the_week_shown(
+    live_server, desktop_page, agenda_week
+):
+    user, appointment, day = agenda_week
+    page = desktop_page
+    _log_in(page, live_server.url, user)
+    page.add_init_script(SLOW_FIRST_WEEK)
+    page.goto(f"{live_server.url}/app/agenda/")
+    # Straight to a week later, while the first week's answer is still on its way.
+    later = day + timedelta(days=7)
+    AppointmentFactory(
+        professional=appointment.professional,
+        service=appointment.service,
+        client=ClientFactory(practice=appointment.practice, full_name="Marta Vidal"),
+        start=datetime.combine(later, time(9), tzinfo=MADRID),
+    )
+    page.evaluate(f"window.agendaCalendar.setOption('date', new Date('{later.isoformat()}'))")
+    page.locator(".ec-event", has_text="Marta Vidal").wait_for()
+    page.wait_for_timeout(2500)  # the first week's answer has arrived by now
+    assert page.locator(".ec-event", has_text="Marta Vidal").is_visible()

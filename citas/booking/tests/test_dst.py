@@ -283,6 +283,77 @@ def test_dragging_to_the_second_0230_with_its_offset_moves_it_there(client, autu
     )
 
 
+def drag(client, night, appointment, body):
+    with night.frozen():
+        client.force_login(night.member)
+        return client.post(
+            reverse("booking_staff:appointment_move", args=[appointment.pk]),
+            json.dumps(body),
+            content_type="application/json",
+        )
+
+
+def test_a_drop_into_the_repeated_hour_asks_which_and_changes_nothing(client, autumn):
+    appointment = autumn.book(autumn.wall(1, 0))
+    # The widget shows wall-clock time and sends it without an offset.
+    response = drag(client, autumn, appointment, {"start": f"{autumn.change.day}T02:30:00"})
+
+    assert response.status_code == 422
+    answer = response.json()
+    assert answer["code"] == "repeated_hour"
+    assert [choice["value"] for choice in answer["choices"]] == ["first", "second"]
+    appointment.refresh_from_db()
+    assert appointment.start == autumn.wall(1, 0)
+
+
+@pytest.mark.parametrize(("choice", "fold"), [("first", 0), ("second", 1)])
+def test_a_drop_into_the_repeated_hour_goes_to_the_chosen_one(client, autumn, choice, fold):
+    appointment = autumn.book(autumn.wall(1, 0))
+    body = {"start": f"{autumn.change.day}T02:30:00", "repeated_hour": choice}
+
+    response = drag(client, autumn, appointment, body)
+
+    assert response.status_code == 200, response.json()
+    appointment.refresh_from_db()
+    assert appointment.start == autumn.wall(2, 30, fold=fold)
+    assert appointment.end - appointment.start == THIRTY
+
+
+def test_a_resize_ending_in_the_repeated_hour_ends_at_its_first_time_after_the_start(
+    client, autumn
+):
+    # 02:30 (second time) to 02:45: only the second 02:45 is after the start.
+    appointment = autumn.book(autumn.wall(2, 30, fold=1))
+    day = autumn.change.day
+    body = {"start": f"{day}T02:30:00", "end": f"{day}T02:45:00", "repeated_hour": "second"}
+
+    response = drag(client, autumn, appointment, body)
+
+    assert response.status_code == 200, response.json()
+    appointment.refresh_from_db()
+    assert (appointment.start, appointment.end) == (
+        autumn.wall(2, 30, fold=1),
+        autumn.wall(2, 45, fold=1),
+    )
+
+
+def test_the_agenda_names_which_0230_an_appointment_is(client, autumn):
+    autumn.book(autumn.wall(2, 30))
+    autumn.book(autumn.wall(2, 30, fold=1))
+    day = autumn.change.day
+    query = {"start": f"{day}T00:00", "end": f"{day + timedelta(days=1)}T00:00"}
+
+    with autumn.frozen():
+        client.force_login(autumn.member)
+        events = client.get(reverse("booking_staff:agenda_feed"), query).json()
+
+    titles = sorted(event["title"].split(" ")[0:3] for event in events if "id" in event)
+    assert [" ".join(title[:3]) for title in titles] == [
+        "02:30 (primera vez)",
+        "02:30 (segunda vez)",
+    ]
+
+
 # --- the API ---------------------------------------------------------------------------------
 
 

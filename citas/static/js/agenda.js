@@ -69,14 +69,22 @@
     return { domNodes: [title] };
   }
 
-  // A function source: the feed takes one "professional" parameter per ticked box.
+  // A function source: the feed takes one "professional" parameter per ticked box. Only the
+  // latest request may draw: the widget does not cancel a function source's earlier request,
+  // so a slow answer for the week left behind would otherwise replace the new week's events.
+  let latestFetch = 0;
   function fetchEvents(info, success, failure) {
+    const mine = ++latestFetch;
     const params = new URLSearchParams({ start: info.startStr, end: info.endStr });
     chosenProfessionals().forEach((id) => params.append("professional", id));
     if (document.querySelector("[data-agenda-cancelled]").checked) params.set("cancelled", "on");
     if (!chosenProfessionals().length) { success([]); return; }
     fetch(config.feedUrl + "?" + params, { credentials: "same-origin" })
-      .then((response) => response.json().then((data) => (response.ok ? success(data) : failure(data))))
+      .then((response) => response.json().then((data) => {
+        if (mine !== latestFetch) failure(data);
+        else if (response.ok) success(data);
+        else failure(data);
+      }))
       .catch(failure);
   }
 
@@ -122,6 +130,25 @@
           return;
         }
         info.revert();
+        if (data.code === "repeated_hour") {
+          // The clocks go back that night: the dropped time happens twice; ask which.
+          const choices = data.choices.map((choice) => {
+            const button = document.createElement("button");
+            button.type = "button";
+            button.className = "btn btn-sm btn-outline-primary me-1";
+            button.textContent = choice.label;
+            button.dataset.repeatedHour = choice.value;
+            button.addEventListener("click", () => {
+              postMove(eventId, { ...body, repeated_hour: choice.value }).then(({ ok: saved, data: answer }) => {
+                showAlert(saved ? answer.message : answer.error, saved ? "success" : "danger");
+                calendar.refetchEvents();
+              });
+            });
+            return button;
+          });
+          showAlert(data.error, "warning", choices);
+          return;
+        }
         if (!data.can_override) {
           showAlert(data.error || text.failed, "danger");
           return;
