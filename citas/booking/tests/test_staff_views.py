@@ -85,14 +85,14 @@ def test_the_list_tabs_split_today_upcoming_and_past(member_client, professional
 
 
 def test_the_list_filters_and_searches_by_client(member_client, member, professional, service):
-    ana = ClientFactory(practice=member.practice, full_name="Ana Sanz", phone="699 12 34 56")
+    ana = ClientFactory(practice=member.practice, full_name="Ana Zubizarreta", phone="699 12 34 56")
     match = _book(professional, service, TEN + timedelta(days=1), client=ana, status="pending")
     _book(professional, service, TEN + timedelta(days=2))
     url = reverse("booking_staff:appointment_list")
     base = {"tab": "upcoming"}
 
     for params in [
-        {"q": "sanz"},
+        {"q": "zubizarreta"},
         {"q": "12 34"},
         {"status": "pending"},
         {"date_from": "2026-12-02", "date_to": "2026-12-02"},
