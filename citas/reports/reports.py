@@ -236,12 +236,13 @@ def channels(practice: Practice, period: Period, **_kwargs) -> Table:
 
 
 def revenue(practice: Practice, period: Period, **_kwargs) -> Table:
-    """Today's price of each service × its completed appointments: an estimate."""
+    """Completed appointments × the price each was booked at (a later price change does not
+    rewrite the past)."""
     rows = (
         appointments_in(practice, period)
         .filter(COMPLETED)
         .values("service__name", "service_id", "professional__display_name", "professional_id")
-        .annotate(completed=Count("pk"), amount=Sum("service__price"))
+        .annotate(completed=Count("pk"), amount=Sum("price"))
         .order_by("-amount", "service__name", "professional__display_name")
     )
     return Table(
