@@ -1,5 +1,6 @@
 """Data migrations: what they write into rows that existed before them."""
 
+from datetime import timedelta
 from decimal import Decimal
 from importlib import import_module
 
@@ -19,6 +20,7 @@ def test_appointments_booked_before_prices_were_kept_get_their_services_price():
     # Blocked clients' appointments are hidden from the default manager, not from the backfill.
     hidden = AppointmentFactory(
         professional=first.professional,
+        start=first.start + timedelta(hours=2),
         service__price=Decimal("12.50"),
         client=ClientFactory(practice=first.practice, blocked_at="2026-01-01T00:00Z"),
     )
