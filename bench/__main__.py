@@ -92,6 +92,7 @@ def seed():
             blocked_start=start,
             blocked_end=start + timedelta(minutes=30),
             status="confirmed",
+            price=service.price,
         )
         for start in starts
     )

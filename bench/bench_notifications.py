@@ -77,6 +77,7 @@ def seed(now: datetime):
         practice=practice,
         professional=professional,
         service=service,
+        price=service.price,
         client=client,
         start=start,
         end=start + timedelta(minutes=30),

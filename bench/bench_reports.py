@@ -2,14 +2,20 @@
 
 Seeds one practice with ten professionals (Mon–Fri 09:00–18:00) and 200,000 quarter-hour
 appointments over the last two years (and the next weeks), with every status, channel and
-lead time, bulk inserted. Then times, as the practice's owner through Django's test client:
+lead time, bulk inserted. Then times, as the practice's owner through Django's test client,
+interleaved (one request of each kind per round, so that a burst of load on the shared machine
+hits all of them alike):
   (a) the dashboard /app/,
-  (b) the reports page /app/informes/ for the last 365 days (nine reports),
-  (c) a constant JSON view behind the same middleware (the floor).
-On PostgreSQL fails (exit 1) when (a) > 100 ms or (b) > 300 ms (medians).
+  (b) each report of the last 365 days, as the reports page loads it (one request per report),
+  (c) the reports page itself (the filter form and a placeholder per report),
+  (d) a constant JSON view behind the same middleware (the floor).
+The issue sets absolute limits: on PostgreSQL it fails (exit 1) when the median of (a) is over
+100 ms or the median of any report (b) is over 300 ms. Prints the load average beside them: the
+machine is shared, so read the numbers with it and with the ratios to (d).
 Uses DATABASE_URL when set.
 """
 
+import os
 import random
 import statistics
 import sys
@@ -23,23 +29,32 @@ from bench.harness import in_test_database
 
 APPOINTMENTS = 200_000
 PROFESSIONALS = 10
-REPEAT = 15
+REPEAT = 11
 WARMUP = 2
 DASHBOARD_LIMIT_MS = 100.0
 REPORTS_LIMIT_MS = 300.0
 
 
-def measure(function: Callable[[], object]) -> tuple[float, float]:
-    """Median and p95 of REPEAT runs, in milliseconds."""
+def measure(functions: dict[str, Callable[[], object]]) -> dict[str, tuple[float, float]]:
+    """Median and p95 in milliseconds of REPEAT rounds, each round calling every function once."""
     for _ in range(WARMUP):
-        function()
-    runs = []
+        for function in functions.values():
+            function()
+    runs: dict[str, list[float]] = {name: [] for name in functions}
     for _ in range(REPEAT):
-        started = time.perf_counter()
-        function()
-        runs.append((time.perf_counter() - started) * 1000)
-    runs.sort()
+        for name, function in functions.items():
+            started = time.perf_counter()
+            function()
+            runs[name].append((time.perf_counter() - started) * 1000)
+    return {name: _median_p95(sorted(times)) for name, times in runs.items()}
+
+
+def _median_p95(runs: list[float]) -> tuple[float, float]:
     return statistics.median(runs), runs[max(0, round(0.95 * len(runs)) - 1)]
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def seed():
@@ -112,10 +127,12 @@ def seed():
                         return
                     count += 1
                     end = start + timedelta(minutes=15)
+                    service = rng.choice(services)
                     yield Appointment(
                         practice=practice,
                         professional=professional,
-                        service=rng.choice(services),
+                        service=service,
+                        price=service.price,
                         client=rng.choice(clients),
                         start=start,
                         end=end,
@@ -139,6 +156,8 @@ def run() -> int:
     from django.test import Client
     from django.test.utils import override_settings
 
+    from citas.reports.reports import REPORTS
+
     started = time.perf_counter()
     practice, owner, today = seed()
     seeded = time.perf_counter() - started
@@ -156,32 +175,50 @@ def run() -> int:
     with override_settings(ROOT_URLCONF="bench.urls", SECURE_SSL_REDIRECT=False, STORAGES=storages):
         assert client.get("/app/").status_code == 200
         assert client.get("/app/informes/", year).status_code == 200
-        dashboard = measure(lambda: client.get("/app/"))
-        reports = measure(lambda: client.get("/app/informes/", year))
-        floor = measure(lambda: client.get("/bench/constant/"))
+        for name in REPORTS:
+            assert client.get(f"/app/informes/{name}/", year).status_code == 200
+        load_before = load_average()
+        times = measure(
+            {
+                "(a) dashboard /app/": lambda: client.get("/app/"),
+                **{
+                    f"(b) {name}": lambda name=name: client.get(f"/app/informes/{name}/", year)
+                    for name in REPORTS
+                },
+                "(c) reports page": lambda: client.get("/app/informes/", year),
+                "(d) constant JSON view": lambda: client.get("/bench/constant/"),
+            }
+        )
+        load_after = load_average()
 
     print(
         f"database: {connection.vendor}; {APPOINTMENTS:,} appointments, "
-        f"{PROFESSIONALS} professionals (seeded in {seeded:.0f} s)"
+        f"{PROFESSIONALS} professionals (seeded in {seeded:.0f} s); "
+        f"load average {load_before} before, {load_after} after"
     )
-    for label, (median, p95) in (
-        ("(a) dashboard /app/", dashboard),
-        ("(b) reports, 365 days", reports),
-        ("(c) constant JSON view", floor),
-    ):
-        print(f"{label:<26} median {median:8.2f} ms   p95 {p95:8.2f} ms")
+    floor = times["(d) constant JSON view"][0]
+    for label, (median, p95) in times.items():
+        print(
+            f"{label:<30} median {median:8.2f} ms   p95 {p95:8.2f} ms   {median / floor:6.1f}× (d)"
+        )
+    reports = {label: value for label, value in times.items() if label.startswith("(b)")}
+    slowest = max(reports, key=lambda label: reports[label][0])
+    all_nine = sum(median for median, _p95 in reports.values())
+    dashboard = times["(a) dashboard /app/"][0]
     print(
-        f"(a)/(c) = {dashboard[0] / floor[0]:.1f}×   (b)/(c) = {reports[0] / floor[0]:.1f}×   "
-        f"limits on PostgreSQL: (a) {DASHBOARD_LIMIT_MS:.0f} ms, (b) {REPORTS_LIMIT_MS:.0f} ms"
+        f"slowest report: {slowest} {reports[slowest][0]:.2f} ms; the nine one after another: "
+        f"{all_nine:.2f} ms; limits on PostgreSQL: (a) {DASHBOARD_LIMIT_MS:.0f} ms, "
+        f"each report {REPORTS_LIMIT_MS:.0f} ms"
     )
     failed = []
     if connection.vendor == "postgresql":
-        if dashboard[0] > DASHBOARD_LIMIT_MS:
-            failed.append(f"dashboard median {dashboard[0]:.1f} ms > {DASHBOARD_LIMIT_MS} ms")
-        if reports[0] > REPORTS_LIMIT_MS:
-            failed.append(f"reports median {reports[0]:.1f} ms > {REPORTS_LIMIT_MS} ms")
+        if dashboard > DASHBOARD_LIMIT_MS:
+            failed.append(f"dashboard median {dashboard:.1f} ms > {DASHBOARD_LIMIT_MS} ms")
+        for label, (median, _p95) in reports.items():
+            if median > REPORTS_LIMIT_MS:
+                failed.append(f"{label} median {median:.1f} ms > {REPORTS_LIMIT_MS} ms")
     for reason in failed:
-        print(f"FAIL: {reason}", file=sys.stderr)
+        print(f"FAIL: {reason} (load average {load_after})", file=sys.stderr)
     return 1 if failed else 0
 
 

@@ -56,6 +56,7 @@ def seed(*, fitting: bool):
         practice=practice,
         professional=professional,
         service=services[0],
+        price=services[0].price,
         client=client,
         start=FREED + timedelta(minutes=30),
         end=FREED + timedelta(minutes=60),

@@ -40,7 +40,7 @@ WITH numbered AS (
 )
 INSERT INTO booking_appointment (
     practice_id, professional_id, service_id, client_id, start, "end", blocked_start,
-    blocked_end, status, notes, token, channel, created_at, updated_at
+    blocked_end, status, notes, token, channel, price, created_at, updated_at
 )
 SELECT %(practice)s, (%(professional_ids)s::bigint[])[p + 1], %(service)s,
        %(first_client)s + (i * 7919) %% %(clients)s,
@@ -54,7 +54,7 @@ SELECT %(practice)s, (%(professional_ids)s::bigint[])[p + 1], %(service)s,
            ELSE 'completed'
        END,
        '', substr(md5(i::text) || md5(random()::text), 1, 43),
-       CASE WHEN i %% 3 = 0 THEN 'staff' ELSE 'public' END, now(), now()
+       CASE WHEN i %% 3 = 0 THEN 'staff' ELSE 'public' END, %(price)s, now(), now()
 FROM placed
 """
 
@@ -106,6 +106,7 @@ def seed_history(
                 "professionals": professionals,
                 "professional_ids": [p.pk for p in staff],
                 "service": service.pk,
+                "price": service.price,
                 "first_client": first_client,
                 "clients": clients,
                 "count": count,

@@ -181,6 +181,9 @@ class Appointment(BaseModel):
     client_confirmed_at = models.DateTimeField(
         _("attendance confirmed by the client at"), null=True, blank=True
     )
+    # The service's price when it was booked: revenue reports read this, so that a later price
+    # change does not rewrite what past appointments earned.
+    price = models.DecimalField(_("price"), max_digits=8, decimal_places=2)
     channel = models.CharField(
         _("channel"),
         max_length=8,
@@ -222,6 +225,9 @@ class Appointment(BaseModel):
         constraints = [
             models.CheckConstraint(
                 condition=Q(start__lt=F("end")), name="appointment_start_before_end"
+            ),
+            models.CheckConstraint(
+                condition=Q(price__gte=0), name="appointment_price_not_negative"
             ),
             models.CheckConstraint(
                 condition=Q(blocked_start__lte=F("start")) & Q(end__lte=F("blocked_end")),

@@ -217,6 +217,7 @@ def appointment_book(
             blocked_end=slot.blocked_end,
             status=AppointmentStatus.PENDING if pending else AppointmentStatus.CONFIRMED,
             notes=notes,
+            price=service.price,
             channel=channel,
             created_by=by if by is not None and by.is_authenticated else None,
         )

@@ -147,4 +147,5 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     blocked_end = factory.LazyAttribute(
         lambda o: o.end + timedelta(minutes=o.service.buffer_after_minutes)
     )
+    price = factory.SelfAttribute("service.price")
     status = "confirmed"

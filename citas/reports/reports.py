@@ -51,6 +51,19 @@ LEAD_TIME_BUCKETS = (
 )
 
 
+TITLES = {
+    "status-by-week": gettext_lazy("Appointments by status per week"),
+    "occupancy": gettext_lazy("Occupancy per professional per week"),
+    "no-shows-by-service": gettext_lazy("No-shows and late cancellations by service"),
+    "no-shows-by-hour": gettext_lazy("No-shows and late cancellations by weekday and hour"),
+    "lead-time": gettext_lazy("Time from booking to appointment"),
+    "channels": gettext_lazy("Bookings by channel"),
+    "revenue": gettext_lazy("Estimated revenue (price × completed)"),
+    "new-vs-returning": gettext_lazy("New and returning clients"),
+    "top-clients": gettext_lazy("Top clients by visits"),
+}
+
+
 def status_by_week(practice: Practice, period: Period, **_kwargs) -> Table:
     statuses = list(AppointmentStatus)
     rows = (
@@ -65,7 +78,7 @@ def status_by_week(practice: Practice, period: Period, **_kwargs) -> Table:
     )
     return Table(
         "status-by-week",
-        _("Appointments by status per week"),
+        str(TITLES["status-by-week"]),
         [
             Column("week", _("Week"), Kind.DATE),
             *(Column(status.value, str(status.label), Kind.COUNT) for status in statuses),
@@ -85,7 +98,7 @@ def status_by_week(practice: Practice, period: Period, **_kwargs) -> Table:
 def occupancy(practice: Practice, period: Period, **_kwargs) -> Table:
     return Table(
         "occupancy",
-        _("Occupancy per professional per week"),
+        str(TITLES["occupancy"]),
         [
             Column("week", _("Week"), Kind.DATE),
             Column("professional", _("Professional")),
@@ -148,7 +161,7 @@ def no_shows_by_service(practice: Practice, period: Period, *, window_hours: int
     )
     return Table(
         "no-shows-by-service",
-        _("No-shows and late cancellations by service"),
+        str(TITLES["no-shows-by-service"]),
         [Column("service", _("Service")), *_rate_columns()],
         [(row["service__name"], *_rate_values(row)) for row in rows],
     )
@@ -168,7 +181,7 @@ def no_shows_by_hour(practice: Practice, period: Period, *, window_hours: int) -
     )
     return Table(
         "no-shows-by-hour",
-        _("No-shows and late cancellations by weekday and hour"),
+        str(TITLES["no-shows-by-hour"]),
         [
             Column("weekday", _("Weekday")),
             Column("hour", _("Hour"), Kind.COUNT),
@@ -199,7 +212,7 @@ def lead_time(practice: Practice, period: Period, **_kwargs) -> Table:
     total = sum(counts.values())
     return Table(
         "lead-time",
-        _("Time from booking to appointment"),
+        str(TITLES["lead-time"]),
         [
             Column("lead_time", _("Booked")),
             Column("appointments", _("Appointments"), Kind.COUNT),
@@ -222,7 +235,7 @@ def channels(practice: Practice, period: Period, **_kwargs) -> Table:
     total = sum(counts.values())
     return Table(
         "channels",
-        _("Bookings by channel"),
+        str(TITLES["channels"]),
         [
             Column("channel", _("Channel")),
             Column("appointments", _("Appointments"), Kind.COUNT),
@@ -236,17 +249,18 @@ def channels(practice: Practice, period: Period, **_kwargs) -> Table:
 
 
 def revenue(practice: Practice, period: Period, **_kwargs) -> Table:
-    """Today's price of each service × its completed appointments: an estimate."""
+    """Completed appointments × the price each was booked at (a later price change does not
+    rewrite the past)."""
     rows = (
         appointments_in(practice, period)
         .filter(COMPLETED)
         .values("service__name", "service_id", "professional__display_name", "professional_id")
-        .annotate(completed=Count("pk"), amount=Sum("service__price"))
+        .annotate(completed=Count("pk"), amount=Sum("price"))
         .order_by("-amount", "service__name", "professional__display_name")
     )
     return Table(
         "revenue",
-        _("Estimated revenue (price × completed)"),
+        str(TITLES["revenue"]),
         [
             Column("service", _("Service")),
             Column("professional", _("Professional")),
@@ -279,7 +293,7 @@ def new_vs_returning(practice: Practice, period: Period, **_kwargs) -> Table:
     new = figures["clients"] - figures["returning"]
     return Table(
         "new-vs-returning",
-        _("New and returning clients"),
+        str(TITLES["new-vs-returning"]),
         [
             Column("clients", _("Clients")),
             Column("count", _("Count"), Kind.COUNT),
@@ -303,7 +317,7 @@ def top_clients(practice: Practice, period: Period, **_kwargs) -> Table:
     )
     return Table(
         "top-clients",
-        _("Top clients by visits"),
+        str(TITLES["top-clients"]),
         [Column("client", _("Client")), Column("visits", _("Visits"), Kind.COUNT)],
         list(rows),
     )

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Case, Count, DurationField, F, IntegerField, Q, Sum, Value, When
-from django.db.models.functions import TruncWeek
+from django.db.models.functions import TruncDate, TruncWeek
 
 from citas.booking.models import Appointment, AppointmentStatus, Client
 from citas.notifications.models import Notification, NotificationStatus
@@ -162,21 +162,24 @@ def month_figures(practice: Practice, *, today: date, tz: ZoneInfo, professional
 
 
 def upcoming_appointments(practice: Practice, *, today: date, tz: ZoneInfo, professional_id=None):
-    """Today's and tomorrow's pending and confirmed appointments: those waiting for approval
-    first, then by time. One query."""
+    """Today's and tomorrow's pending and confirmed appointments, day by day: those waiting for
+    approval first, then those the client has not confirmed yet, then the rest; by time within
+    each. One query."""
     period = Period(today, today + timedelta(days=1), tz, professional_id)
     return (
         appointments_in(practice, period)
         .active()
         .annotate(
-            waiting=Case(
+            day=TruncDate("start", tzinfo=tz),
+            attention=Case(
                 When(status=AppointmentStatus.PENDING, then=Value(0)),
-                default=Value(1),
+                When(client_confirmed_at__isnull=True, then=Value(1)),
+                default=Value(2),
                 output_field=IntegerField(),
-            )
+            ),
         )
         .select_related("client", "service", "professional")
-        .order_by("waiting", "start", "pk")[:50]
+        .order_by("day", "attention", "start", "pk")[:50]
     )
 
 

@@ -6,5 +6,6 @@ app_name = "reports"
 
 urlpatterns = [
     path("", views.report_index, name="index"),
+    path("<slug:name>/", views.report_card, name="report"),
     path("<slug:name>.<str:extension>", views.report_export, name="export"),
 ]

@@ -14,7 +14,7 @@ from citas.scheduling.models import Weekday
 from .charts import chart_for
 from .exports import report_csv, report_xlsx
 from .forms import ReportFilterForm
-from .reports import REPORTS, report_for
+from .reports import REPORTS, TITLES, report_for
 from .selectors import cancellation_window_hours
 from .tables import Period
 
@@ -55,19 +55,37 @@ def _manager_practice(request: HttpRequest):
 
 @login_required
 def report_index(request: HttpRequest) -> HttpResponse:
+    """The filter form and one placeholder per report: each report is its own request (htmx), so
+    the page shows at once and no request aggregates more than one report."""
     practice = _manager_practice(request)
     form, period = filtered_period(practice, request.GET)
-    reports = []
-    if period is not None:
-        window = cancellation_window_hours(practice)
-        weekdays = [str(day.label) for day in Weekday]
-        for name in REPORTS:
-            table = report_for(name, practice, period, window_hours=window)
-            reports.append({"table": table, "chart": chart_for(table, weekdays=weekdays)})
+    reports = [{"name": name, "title": TITLES[name]} for name in REPORTS] if period else []
     return render(
         request,
         "reports/index.html",
         {"form": form, "reports": reports, "query": request.GET.urlencode()},
+    )
+
+
+@login_required
+def report_card(request: HttpRequest, name: str) -> HttpResponse:
+    """One report's chart and table, loaded by the reports page."""
+    practice = _manager_practice(request)
+    if name not in REPORTS:
+        raise Http404
+    form, period = filtered_period(practice, request.GET)
+    if period is None:
+        return render(request, "reports/index.html#invalid", {"form": form}, status=400)
+    table = report_for(name, practice, period, window_hours=cancellation_window_hours(practice))
+    weekdays = [str(day.label) for day in Weekday]
+    return render(
+        request,
+        "reports/index.html#report",
+        {
+            "table": table,
+            "chart": chart_for(table, weekdays=weekdays),
+            "query": request.GET.urlencode(),
+        },
     )
 
 

@@ -1,4 +1,5 @@
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from unittest import mock
 from zoneinfo import ZoneInfo
 
@@ -85,6 +86,18 @@ def test_it_books_a_free_slot_as_confirmed_with_its_blocked_range(s):
     assert appointment.blocked_start == TUESDAY_TEN - timedelta(minutes=5)
     assert appointment.blocked_end == TUESDAY_TEN + timedelta(minutes=40)
     assert len(appointment.token) == 43
+
+
+def test_it_keeps_the_price_the_service_had_when_it_was_booked(s):
+    s.service.price = Decimal("42.50")
+    s.service.save()
+
+    appointment = book(s)
+    s.service.price = Decimal("60.00")
+    s.service.save()
+
+    appointment.refresh_from_db()
+    assert appointment.price == Decimal("42.50")
 
 
 def test_it_leaves_a_client_booking_pending_when_the_practice_approves_bookings():

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils.translation import override
 
+from citas.catalog.models import Service
 from citas.reports.reports import report_for
 
 from .clinic import WEEK, clinic
@@ -75,6 +76,12 @@ def test_revenue_is_price_times_completed(c):
         ("Fisio", "Luis", 1, Decimal("50.00")),
         ("Masaje", "Ana", 1, Decimal("30.50")),
     ]
+
+
+def test_a_later_price_change_does_not_rewrite_past_revenue(c):
+    Service.objects.filter(pk=c.masaje.pk).update(price=Decimal("99.00"))
+
+    assert ("Masaje", "Ana", 1, Decimal("30.50")) in rows(c, "revenue")
 
 
 def test_new_and_returning_clients(c):

@@ -9,10 +9,12 @@ import openpyxl
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils.html import escape
 
 from citas.core.factories import AppointmentFactory, MembershipFactory
 from citas.notifications.models import Notification
 from citas.practices.models import Role
+from citas.reports.reports import REPORTS
 
 from .clinic import at, clinic
 
@@ -61,6 +63,41 @@ def test_the_dashboard_lists_today_and_tomorrow_with_pending_first(c, as_member)
     # Thursday's no-show is not upcoming; Friday's cancellation neither.
     assert upcoming == [pending]
     assert "Pendiente de aprobar" in page.content.decode()
+
+
+@time_machine.travel(THURSDAY_MORNING, tick=False)
+def test_each_day_lists_pending_then_unconfirmed_then_confirmed_by_the_client(c, as_member):
+    def book(start, status="confirmed", client_confirmed_at=None):
+        return AppointmentFactory(
+            practice=c.practice,
+            professional=c.luis,
+            service=c.fisio,
+            client=c.clients["Dani"],
+            start=start,
+            status=status,
+            client_confirmed_at=client_confirmed_at,
+        )
+
+    today_confirmed = book(at(22, 9), client_confirmed_at=at(21, 18))
+    today_unconfirmed = book(at(22, 11))
+    today_pending = book(at(22, 16), status="pending")
+    # 00:30 in Madrid is still Thursday in UTC: it belongs to Friday all the same.
+    tomorrow_first = book(at(23, 0, 30), client_confirmed_at=at(21, 18))
+    tomorrow_pending = book(at(23, 13), status="pending")
+
+    page = as_member(Role.OWNER).get(reverse("practices:dashboard"))
+
+    assert page.context["upcoming"] == [
+        today_pending,
+        today_unconfirmed,
+        today_confirmed,
+        tomorrow_pending,
+        tomorrow_first,
+    ]
+    text = page.content.decode()
+    assert text.count("Hoy ·") == 1
+    assert text.count("Mañana ·") == 1
+    assert text.count('aria-label="Asistencia confirmada por el cliente"') == 2
 
 
 @time_machine.travel(THURSDAY_MORNING, tick=False)
@@ -122,10 +159,19 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(c, as_member, django_asser
 
 @pytest.mark.parametrize("role", [Role.OWNER, Role.ADMIN])
 def test_managers_see_the_reports(c, as_member, role):
-    page = as_member(role).get(reverse("reports:index") + WEEK_QUERY)
-    assert page.status_code == 200
-    assert len(page.context["reports"]) == 9
-    assert "<svg" in page.content.decode()
+    client = as_member(role)
+    page = client.get(reverse("reports:index") + WEEK_QUERY).content.decode()
+    for name in REPORTS:
+        # The page asks for each report with its own request, keeping the period.
+        assert f'hx-get="{escape(card_url(name))}"' in page
+        card = client.get(card_url(name), headers={"HX-Request": "true"})
+        assert card.status_code == 200
+        assert "<svg" in card.content.decode()
+        assert "<html" not in card.content.decode()
+
+
+def card_url(name, query=WEEK_QUERY):
+    return reverse("reports:report", args=[name]) + query
 
 
 @pytest.mark.parametrize("role", [Role.PROFESSIONAL, Role.RECEPTION])
@@ -133,6 +179,7 @@ def test_managers_see_the_reports(c, as_member, role):
     "url",
     [
         reverse("reports:index"),
+        reverse("reports:report", args=["channels"]),
         reverse("reports:export", args=["channels", "csv"]),
         reverse("reports:export", args=["revenue", "xlsx"]),
     ],
@@ -145,6 +192,7 @@ def test_other_roles_are_refused_the_reports(c, as_member, role, url):
     "url",
     [
         reverse("reports:index"),
+        reverse("reports:report", args=["revenue"]),
         reverse("reports:export", args=["channels", "csv"]),
         reverse("reports:export", args=["revenue", "xlsx"]),
     ],
@@ -155,11 +203,10 @@ def test_another_practices_professional_or_service_is_a_404(c, stranger_client, 
 
 
 def test_another_practices_figures_never_show(c, stranger_client):
-    page = stranger_client.get(reverse("reports:index") + WEEK_QUERY)
-    tables = {report["table"].name: report["table"] for report in page.context["reports"]}
-    assert tables["status-by-week"].rows == []
-    assert sum(row[1] for row in tables["channels"].rows) == 0
-    text = page.content.decode()
+    cards = {name: stranger_client.get(card_url(name)) for name in REPORTS}
+    assert all(card.status_code == 200 for card in cards.values())
+    assert "<table" not in cards["status-by-week"].content.decode()  # no week has a row
+    text = "".join(card.content.decode() for card in cards.values())
     assert not any(name in text for name in ("Ana", "Luis", "Fisio", "Masaje", "Alba", "Carla"))
 
 
@@ -169,6 +216,10 @@ def test_a_bad_period_is_explained_not_a_500(c, as_member):
     assert page.status_code == 200
     assert page.context["form"].errors["end"]
     assert page.context["reports"] == []
+    card = client.get(card_url("channels", "?start=2026-10-25&end=2026-10-19"))
+    assert card.status_code == 400
+    assert escape(page.context["form"].errors["end"][0]) in card.content.decode()
+    assert client.get(card_url("nope")).status_code == 404
     export = client.get(reverse("reports:export", args=["channels", "csv"]) + "?start=nope")
     assert export.status_code == 400
     assert client.get(reverse("reports:export", args=["nope", "csv"])).status_code == 404
@@ -179,16 +230,20 @@ def test_the_reports_page_runs_a_fixed_number_of_queries(
     c, as_member, django_assert_max_num_queries
 ):
     client = as_member(Role.OWNER)
-    # + 1 two-step check, 1 failed count in the nav.
-    with django_assert_max_num_queries(25):
-        client.get(reverse("reports:index") + WEEK_QUERY)
+
+    def every_card():
+        for name in REPORTS:
+            client.get(card_url(name))
+
+    # Per card: session, user, membership, two-step check, form choices, window, the report.
+    with django_assert_max_num_queries(len(REPORTS) * 9 + 2):
+        every_card()
     for day in range(19, 24):
         AppointmentFactory(
             practice=c.practice, professional=c.luis, service=c.masaje, start=at(day, 13)
         )
-    # + 1 two-step check, 1 failed count in the nav.
-    with django_assert_max_num_queries(25):
-        client.get(reverse("reports:index") + WEEK_QUERY)
+    with django_assert_max_num_queries(len(REPORTS) * 9 + 2):
+        every_card()
 
 
 def test_the_csv_opens_in_spanish_excel(c, as_member):
@@ -241,15 +296,14 @@ def test_the_excel_revenue_is_a_number_in_euros(c, as_member):
 def test_the_page_shows_spanish_number_formats(c, as_member):
     client = as_member(Role.OWNER)
     client.cookies["django_language"] = "es"
-    page = client.get(
-        reverse("reports:index") + WEEK_QUERY, HTTP_ACCEPT_LANGUAGE="es"
-    ).content.decode()
+    page = "".join(
+        client.get(card_url(name), HTTP_ACCEPT_LANGUAGE="es").content.decode() for name in REPORTS
+    )
     assert "16,0 %" in page
     assert "30,50 €" in page
     assert "14,3 %" in page  # one of seven bookings by API, rounded (not cut to 14,2)
-    main = page.split('<main id="main"', 1)[1].split("</main>", 1)[0]
-    assert "style=" not in main
-    assert "<script" not in main
+    assert "style=" not in page
+    assert "<script" not in page
 
 
 def test_a_client_name_is_never_a_formula_in_the_downloads(c, as_member):
