@@ -11,12 +11,14 @@ time.
 
 import io
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from http.client import HTTPException
 from zoneinfo import ZoneInfo
 
 import caldav
 import requests
+from caldav.elements import dav
 from caldav.lib import error as caldav_error
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -132,16 +134,8 @@ def _is_own(data: str) -> bool:
     return f"UID:{OWN_UID_PREFIX}" in data.replace("\r\n ", "")
 
 
-def caldav_busy(calendar: ExternalCalendar, *, start: datetime, end: datetime) -> list[Busy]:
-    """Busy periods of one CalDAV calendar in [start, end): a time-range REPORT, expanded here
-    like any iCal file."""
-    tz = ZoneInfo(calendar.practice.timezone)
-    try:
-        collection = client_for(calendar.account).calendar(url=calendar.url)
-        objects = collection.search(start=start, end=end, event=True, expand=False)
-        bodies = [obj.data for obj in objects]
-    except Exception as error:
-        raise _problem_of(error) from error
+def periods_of_objects(bodies, *, tz: ZoneInfo, start: datetime, end: datetime) -> list[Busy]:
+    """Busy periods of CalDAV event resources in [start, end), the app's own left out."""
     periods = []
     for body in bodies:
         if _is_own(body):
@@ -149,6 +143,59 @@ def caldav_busy(calendar: ExternalCalendar, *, start: datetime, end: datetime) -
         periods += busy_periods(body.encode(), tz=tz, start=start, end=end)
     periods.sort(key=lambda period: (period.start, period.end))
     return periods
+
+
+def caldav_busy(calendar: ExternalCalendar, *, start: datetime, end: datetime) -> list[Busy]:
+    """Busy periods of one CalDAV calendar in [start, end): a time-range REPORT, expanded here
+    like any iCal file. For servers without sync-collection."""
+    try:
+        collection = client_for(calendar.account).calendar(url=calendar.url)
+        objects = collection.search(start=start, end=end, event=True, expand=False)
+        bodies = [obj.data for obj in objects]
+    except Exception as error:
+        raise _problem_of(error) from error
+    return periods_of_objects(bodies, tz=ZoneInfo(calendar.practice.timezone), start=start, end=end)
+
+
+@dataclass(frozen=True)
+class Changes:
+    token: str
+    full: bool  # `changed` is the whole calendar: anything else stored is gone
+    changed: dict[str, str]  # href → the resource's iCalendar text
+    deleted: list[str]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.full or self.changed or self.deleted)
+
+
+def caldav_changes(calendar: ExternalCalendar) -> Changes | None:
+    """What changed in the calendar since its stored sync token (RFC 6578 sync-collection; the
+    whole calendar without a token or when the server forgot it), the changed resources
+    fetched in one calendar-multiget. None when the server has no sync-collection: the caller
+    then reads the horizon with a time-range REPORT."""
+    try:
+        collection = client_for(calendar.account).calendar(url=calendar.url)
+        full = not calendar.sync_token
+        try:
+            listed = collection.objects_by_sync_token(sync_token=calendar.sync_token or None)
+        except caldav_error.DAVError:
+            if full:
+                return None
+            full = True  # an expired token (403 valid-sync-token): start again
+            listed = collection.objects_by_sync_token(sync_token=None)
+        urls = [obj.url for obj in listed if obj.props.get(dav.GetEtag.tag)]
+        loaded = collection.calendar_multiget(urls) if urls else []
+    except Exception as error:
+        raise _problem_of(error) from error
+    changed = {str(obj.url): obj.data for obj in loaded if obj.data}
+    listed_urls = [str(obj.url) for obj in listed]
+    return Changes(
+        token=str(listed.sync_token or ""),
+        full=full,
+        changed=changed,
+        deleted=[url for url in listed_urls if url not in changed],
+    )
 
 
 def push_event(

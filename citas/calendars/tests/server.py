@@ -18,6 +18,8 @@ class CalendarServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 — http.server's name
+                length = int(self.headers.get("Content-Length") or 0)
+                self.body = self.rfile.read(length) if length else b""
                 owner.requests.append((self.path, dict(self.headers)))
                 route = owner.routes.get(self.path)
                 if route is None:
@@ -25,6 +27,8 @@ class CalendarServer:
                     return
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     route(self)
+
+            do_REPORT = do_GET  # noqa: N815 — CalDAV's method, answered by the route
 
             def log_message(self, *args):
                 pass
