@@ -25,7 +25,14 @@ from .caldav_sync import (
 )
 from .expand import busy_periods
 from .fetch import FetchError, check_url, fetch_calendar, normalise_url
-from .models import CalDAVAccount, CalDAVObject, ExternalBusy, ExternalCalendar, WrittenEvent
+from .models import (
+    CalDAVAccount,
+    CalDAVObject,
+    ExternalBusy,
+    ExternalCalendar,
+    SyncProblem,
+    WrittenEvent,
+)
 from .secrets import encrypt
 
 logger = logging.getLogger(__name__)
@@ -130,7 +137,12 @@ def _read_feed(calendar: ExternalCalendar, *, now, start, end, fetch) -> tuple[l
 def _read_caldav(calendar: ExternalCalendar, *, now, start, end) -> tuple[list | None, Changes]:
     """(periods or None when unchanged, the changes to store); changes None without
     sync-collection support."""
-    changes = caldav_changes(calendar)
+    try:
+        changes = caldav_changes(calendar)
+    except FetchError as error:
+        if error.problem != SyncProblem.TOO_LARGE:
+            raise
+        changes = None  # the whole calendar is too big to keep: read the horizon only
     if changes is None:
         return caldav_busy(calendar, start=start, end=end), None
     if changes.empty and _covers_horizon(calendar, now):

@@ -146,3 +146,17 @@ def test_a_server_without_sync_collection_is_read_by_time_range(s, server, froze
     ]
     calendar.refresh_from_db()
     assert calendar.sync_token == "" and not CalDAVObject.objects.exists()
+
+
+def test_a_calendar_too_big_to_keep_whole_is_read_by_time_range(s, personal, frozen, settings):
+    for year in range(2015, 2025):  # years of history: the whole calendar is large…
+        personal.save_event(
+            EVENT.format(uid=f"old-{year}", start=f"{year}0322T100000", end=f"{year}0322T110000")
+        )
+    personal.save_event(EVENT.format(uid="a", start="20270322T100000", end="20270322T110000"))
+    settings.EXTERNAL_CALENDAR_MAX_BYTES = 3000  # …for this limit; the horizon alone is not
+
+    outcome = external_calendar_sync(calendar=ExternalCalendar.objects.get(), now=frozen)
+
+    assert outcome.problem == "" and busy_hours() == [9]
+    assert not CalDAVObject.objects.exists()
