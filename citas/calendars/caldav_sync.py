@@ -2,53 +2,103 @@
 their appointments into one calendar, with the same UID as the emailed .ics (so a phone that
 also got the email shows one event, not two).
 
-Every request goes through an adapter that applies the address rules of the iCal addresses
-(public host, https) to the first URL and to every redirect. The app's own events, read back
-from a calendar it writes to, are recognised by their UID and never block time.
+Every request goes through a transport adapter that applies the address rules of the iCal
+addresses (public host, https) to the first URL and to every redirect, connects to the address
+that was checked, and ends all the requests of one operation by one deadline. The app's own
+events, read back from a calendar it writes to, are recognised by their UID and never block
+time.
 """
 
+import io
+import time
+from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
+from http.client import HTTPException
 from zoneinfo import ZoneInfo
 
 import caldav
 import requests
+from caldav.elements import dav
 from caldav.lib import error as caldav_error
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from requests.adapters import HTTPAdapter
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers
 
+from citas.core.http import BodyTooLarge, DestinationRefused, pinned_request
 from citas.notifications import ics
 
 from .expand import Busy, busy_periods
-from .fetch import FetchError, _pinned_address, check_url
+from .fetch import FetchError, check_url
 from .models import CalDAVAccount, ExternalCalendar, SyncProblem
 from .secrets import decrypt
 
 OWN_UID_PREFIX = "appointment-"
 
 
-class _CheckedAdapter(HTTPAdapter):
-    """Refuses, before connecting, any request to an address the rules do not allow."""
+class PinnedAdapter(BaseAdapter):
+    """requests' transport for CalDAV: each request (redirects too) is checked like an iCal
+    address and made by citas.core.http's pinned request, all of them before one deadline."""
 
-    def send(self, request, **kwargs):
+    def __init__(self, *, deadline: float):
+        super().__init__()
+        self.deadline = deadline
+
+    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
         try:
             check_url(request.url)
         except ValidationError as refused:
             raise FetchError(SyncProblem.ADDRESS, str(refused.messages[0])) from refused
-        parts = urlsplit(request.url)
-        _pinned_address(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
-        return super().send(request, **kwargs)
+        headers = dict(request.headers)
+        headers["Accept-Encoding"] = "identity"  # bodies are read as they come, never inflated
+        body = request.body.encode() if isinstance(request.body, str) else request.body
+        try:
+            answer = pinned_request(
+                request.method,
+                request.url,
+                headers=headers,
+                body=body,
+                deadline=self.deadline,
+                max_bytes=settings.EXTERNAL_CALENDAR_MAX_BYTES,
+            )
+        except DestinationRefused as error:
+            raise FetchError(SyncProblem.ADDRESS, str(error)) from error
+        except BodyTooLarge as error:
+            raise FetchError(SyncProblem.TOO_LARGE) from error
+        except TimeoutError as error:
+            raise FetchError(SyncProblem.TIMEOUT) from error
+        except (OSError, HTTPException) as error:
+            raise FetchError(SyncProblem.NETWORK, type(error).__name__) from error
+        response = requests.Response()
+        response.status_code = answer.status
+        response.reason = answer.reason
+        response.headers = CaseInsensitiveDict()
+        for name, value in answer.headers.items():
+            previous = response.headers.get(name)
+            response.headers[name] = f"{previous}, {value}" if previous else value
+        response._content = answer.body
+        response.raw = io.BytesIO(answer.body)
+        response.encoding = get_encoding_from_headers(response.headers)
+        response.url = request.url
+        response.request = request
+        response.connection = self
+        return response
+
+    def close(self):
+        """Nothing is kept open between requests."""
 
 
-def client_for(account: CalDAVAccount) -> caldav.DAVClient:
+def client_for(account: CalDAVAccount, *, timeout: float | None = None) -> caldav.DAVClient:
+    """A client whose requests all end within `timeout` seconds from now (together)."""
+    timeout = timeout if timeout is not None else settings.EXTERNAL_CALENDAR_TIMEOUT
     client = caldav.DAVClient(
         url=account.url,
         username=account.username,
         password=decrypt(account.secret),
-        timeout=settings.EXTERNAL_CALENDAR_TIMEOUT,
+        timeout=timeout,
     )
-    adapter = _CheckedAdapter(max_retries=0)
+    adapter = PinnedAdapter(deadline=time.monotonic() + timeout)
     client.session.mount("http://", adapter)
     client.session.mount("https://", adapter)
     client.session.trust_env = False  # no .netrc or proxy settings of the machine
@@ -84,16 +134,8 @@ def _is_own(data: str) -> bool:
     return f"UID:{OWN_UID_PREFIX}" in data.replace("\r\n ", "")
 
 
-def caldav_busy(calendar: ExternalCalendar, *, start: datetime, end: datetime) -> list[Busy]:
-    """Busy periods of one CalDAV calendar in [start, end): a time-range REPORT, expanded here
-    like any iCal file."""
-    tz = ZoneInfo(calendar.practice.timezone)
-    try:
-        collection = client_for(calendar.account).calendar(url=calendar.url)
-        objects = collection.search(start=start, end=end, event=True, expand=False)
-        bodies = [obj.data for obj in objects]
-    except Exception as error:
-        raise _problem_of(error) from error
+def periods_of_objects(bodies, *, tz: ZoneInfo, start: datetime, end: datetime) -> list[Busy]:
+    """Busy periods of CalDAV event resources in [start, end), the app's own left out."""
     periods = []
     for body in bodies:
         if _is_own(body):
@@ -101,6 +143,59 @@ def caldav_busy(calendar: ExternalCalendar, *, start: datetime, end: datetime) -
         periods += busy_periods(body.encode(), tz=tz, start=start, end=end)
     periods.sort(key=lambda period: (period.start, period.end))
     return periods
+
+
+def caldav_busy(calendar: ExternalCalendar, *, start: datetime, end: datetime) -> list[Busy]:
+    """Busy periods of one CalDAV calendar in [start, end): a time-range REPORT, expanded here
+    like any iCal file. For servers without sync-collection."""
+    try:
+        collection = client_for(calendar.account).calendar(url=calendar.url)
+        objects = collection.search(start=start, end=end, event=True, expand=False)
+        bodies = [obj.data for obj in objects]
+    except Exception as error:
+        raise _problem_of(error) from error
+    return periods_of_objects(bodies, tz=ZoneInfo(calendar.practice.timezone), start=start, end=end)
+
+
+@dataclass(frozen=True)
+class Changes:
+    token: str
+    full: bool  # `changed` is the whole calendar: anything else stored is gone
+    changed: dict[str, str]  # href → the resource's iCalendar text
+    deleted: list[str]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.full or self.changed or self.deleted)
+
+
+def caldav_changes(calendar: ExternalCalendar) -> Changes | None:
+    """What changed in the calendar since its stored sync token (RFC 6578 sync-collection; the
+    whole calendar without a token or when the server forgot it), the changed resources
+    fetched in one calendar-multiget. None when the server has no sync-collection: the caller
+    then reads the horizon with a time-range REPORT."""
+    try:
+        collection = client_for(calendar.account).calendar(url=calendar.url)
+        full = not calendar.sync_token
+        try:
+            listed = collection.objects_by_sync_token(sync_token=calendar.sync_token or None)
+        except caldav_error.DAVError:
+            if full:
+                return None
+            full = True  # an expired token (403 valid-sync-token): start again
+            listed = collection.objects_by_sync_token(sync_token=None)
+        urls = [obj.url for obj in listed if obj.props.get(dav.GetEtag.tag)]
+        loaded = collection.calendar_multiget(urls) if urls else []
+    except Exception as error:
+        raise _problem_of(error) from error
+    changed = {str(obj.url): obj.data for obj in loaded if obj.data}
+    listed_urls = [str(obj.url) for obj in listed]
+    return Changes(
+        token=str(listed.sync_token or ""),
+        full=full,
+        changed=changed,
+        deleted=[url for url in listed_urls if url not in changed],
+    )
 
 
 def push_event(

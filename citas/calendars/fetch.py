@@ -1,34 +1,26 @@
 """Fetch an external calendar by its address, safely.
 
-The same address rules as webhooks (https to a public host; plain http and local hosts only
-where WEBHOOKS_ALLOW_INSECURE_URLS is set, for development and tests). The host is resolved
-once, every address is checked, and the connection goes to the address that passed the check
-(the name still goes in SNI and Host), so a DNS answer that changes between the check and the
-connection cannot point us at the internal network. One deadline covers connecting, the
-headers and the body: a watchdog closes the socket when it passes, however slowly the server
-drips bytes. Bodies larger than the limit are refused; compression is not offered (no
-decompression bombs).
+The same address rules as webhooks (https to a public host), and the same pinned request
+(citas.core.http: resolved once, connected to the checked address, one deadline for the whole
+fetch, a size limit). Redirects are followed a few times, each checked like the first;
+compression is not offered (no decompression bombs).
 """
 
-import contextlib
-import http.client
-import ipaddress
 import socket
-import ssl
-import threading
 import time
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from http.client import HTTPException
+from urllib.parse import urljoin
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from citas.notifications.webhooks import insecure_urls_allowed, validate_webhook_url
+from citas.core.http import BodyTooLarge, DestinationRefused, Response, pinned_request
+from citas.notifications.webhooks import validate_webhook_url
 
 from .models import SyncProblem
 
 MAX_REDIRECTS = 3
-CHUNK = 64 * 1024
 USER_AGENT = "Citas-Calendar/1"
 
 
@@ -58,105 +50,23 @@ def check_url(url: str) -> None:
     validate_webhook_url(normalise_url(url))
 
 
-def _pinned_address(host: str, port: int) -> str:
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as error:
-        raise FetchError(SyncProblem.NETWORK, f"cannot resolve {host}") from error
-    addresses = [info[4][0] for info in infos]
-    if not insecure_urls_allowed() and any(
-        not ipaddress.ip_address(address.split("%")[0]).is_global for address in addresses
-    ):
-        raise FetchError(SyncProblem.ADDRESS, f"{host} resolves to a private address")
-    return addresses[0]
-
-
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, host, port, *, address, **kwargs):
-        super().__init__(host, port, **kwargs)
-        self.address = address
-
-    def connect(self):
-        self.sock = socket.create_connection((self.address, self.port), self.timeout)
-
-
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, host, port, *, address, **kwargs):
-        super().__init__(host, port, context=ssl.create_default_context(), **kwargs)
-        self.address = address
-
-    def connect(self):
-        raw = socket.create_connection((self.address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(raw, server_hostname=self.host)
-
-
-class _Watchdog:
-    """Closes the connection's socket when the deadline passes."""
-
-    def __init__(self, connection, seconds: float):
-        self.connection = connection
-        self.fired = False
-        self.timer = threading.Timer(seconds, self._fire)
-        self.timer.daemon = True
-
-    def _fire(self):
-        self.fired = True
-        sock = self.connection.sock
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
-    def __enter__(self):
-        self.timer.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.timer.cancel()
-
-
-def _get_once(url: str, headers: dict, *, deadline: float, max_bytes: int):
+def _get_once(url: str, headers: dict, *, deadline: float, max_bytes: int) -> Response:
     try:
         check_url(url)
     except ValidationError as error:
         raise FetchError(SyncProblem.ADDRESS, str(error.messages[0])) from error
-    parts = urlsplit(url)
-    https = parts.scheme == "https"
-    port = parts.port or (443 if https else 80)
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise FetchError(SyncProblem.TIMEOUT)
-    address = _pinned_address(parts.hostname, port)
-    connection_class = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
-    connection = connection_class(parts.hostname, port, address=address, timeout=remaining)
-    path = parts.path or "/"
-    if parts.query:
-        path = f"{path}?{parts.query}"
-    with _Watchdog(connection, remaining) as watchdog:
-        try:
-            connection.request("GET", path, headers=headers)
-            response = connection.getresponse()
-            peer = connection.sock.getpeername()[0] if connection.sock else None
-            if peer is not None and peer.split("%")[0] != address.split("%")[0]:
-                raise FetchError(SyncProblem.ADDRESS, "connected to an unexpected address")
-            length = response.getheader("Content-Length")
-            if length and length.isdigit() and int(length) > max_bytes:
-                raise FetchError(SyncProblem.TOO_LARGE)
-            body = bytearray()
-            while chunk := response.read(CHUNK):
-                body += chunk
-                if len(body) > max_bytes:
-                    raise FetchError(SyncProblem.TOO_LARGE)
-            if watchdog.fired:  # a closed socket reads as a short, "complete" answer
-                raise FetchError(SyncProblem.TIMEOUT)
-            return response.status, response.getheader, bytes(body)
-        except FetchError:
-            raise
-        except (OSError, http.client.HTTPException) as error:
-            if watchdog.fired or isinstance(error, TimeoutError):
-                raise FetchError(SyncProblem.TIMEOUT) from error
-            raise FetchError(SyncProblem.NETWORK, type(error).__name__) from error
-        finally:
-            connection.close()
+    try:
+        return pinned_request("GET", url, headers=headers, deadline=deadline, max_bytes=max_bytes)
+    except DestinationRefused as error:
+        raise FetchError(SyncProblem.ADDRESS, str(error)) from error
+    except BodyTooLarge as error:
+        raise FetchError(SyncProblem.TOO_LARGE) from error
+    except TimeoutError as error:
+        raise FetchError(SyncProblem.TIMEOUT) from error
+    except socket.gaierror as error:
+        raise FetchError(SyncProblem.NETWORK, "cannot resolve the host") from error
+    except (OSError, HTTPException) as error:
+        raise FetchError(SyncProblem.NETWORK, type(error).__name__) from error
 
 
 def fetch_calendar(
@@ -178,15 +88,18 @@ def fetch_calendar(
         headers["If-Modified-Since"] = last_modified
     url = normalise_url(url)
     for _hop in range(MAX_REDIRECTS + 1):
-        status, header, body = _get_once(url, headers, deadline=deadline, max_bytes=max_bytes)
-        if status in (301, 302, 303, 307, 308) and header("Location"):
-            url = urljoin(url, header("Location"))
+        response = _get_once(url, headers, deadline=deadline, max_bytes=max_bytes)
+        location = response.headers.get("Location")
+        if response.status in (301, 302, 303, 307, 308) and location:
+            url = urljoin(url, location)
             continue
-        if status == 304:
+        if response.status == 304:
             return Fetched(body=None, etag=etag, last_modified=last_modified)
-        if status != 200:
-            raise FetchError(SyncProblem.HTTP, f"HTTP {status}")
+        if response.status != 200:
+            raise FetchError(SyncProblem.HTTP, f"HTTP {response.status}")
         return Fetched(
-            body=body, etag=header("ETag") or "", last_modified=header("Last-Modified") or ""
+            body=response.body,
+            etag=response.headers.get("ETag", ""),
+            last_modified=response.headers.get("Last-Modified", ""),
         )
     raise FetchError(SyncProblem.HTTP, "too many redirects")

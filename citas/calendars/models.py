@@ -72,6 +72,11 @@ class ExternalCalendar(BaseModel):
     )
     etag = models.CharField(max_length=200, blank=True)
     last_modified = models.CharField(max_length=100, blank=True)
+    # SHA-256 of the last file read: the same file again is not parsed again.
+    content_hash = models.CharField(max_length=64, blank=True)
+    # CalDAV (RFC 6578): where the last sync-collection report left off; empty when the
+    # server has none, or before the first sync.
+    sync_token = models.TextField(blank=True)
     checked_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
     synced_at = models.DateTimeField(_("last successful sync"), null=True, blank=True)
     problem = models.CharField(_("problem"), max_length=16, choices=SyncProblem.choices, blank=True)
@@ -145,3 +150,22 @@ class WrittenEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appointment_id} → {self.account_id}"
+
+
+class CalDAVObject(models.Model):
+    """One event resource of a CalDAV calendar read by sync-collection, as the server last sent
+    it: a sync fetches only what changed and expands the whole calendar from these rows."""
+
+    calendar = models.ForeignKey(
+        ExternalCalendar, on_delete=models.CASCADE, related_name="caldav_objects"
+    )
+    href = models.TextField()
+    data = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "href"], name="caldav_object_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.href

@@ -1,5 +1,6 @@
 """Writes for external calendars: add, change, remove, and sync (fetch, expand, store)."""
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,10 +15,24 @@ from citas.practices.models import Practice, Professional
 from citas.scheduling.selectors import policy_for
 from citas.scheduling.services import schedule_version_bump
 
-from .caldav_sync import caldav_busy, discover, push_event
+from .caldav_sync import (
+    Changes,
+    caldav_busy,
+    caldav_changes,
+    discover,
+    periods_of_objects,
+    push_event,
+)
 from .expand import busy_periods
 from .fetch import FetchError, check_url, fetch_calendar, normalise_url
-from .models import CalDAVAccount, ExternalBusy, ExternalCalendar, WrittenEvent
+from .models import (
+    CalDAVAccount,
+    CalDAVObject,
+    ExternalBusy,
+    ExternalCalendar,
+    SyncProblem,
+    WrittenEvent,
+)
 from .secrets import encrypt
 
 logger = logging.getLogger(__name__)
@@ -94,6 +109,72 @@ def sync_window(calendar: ExternalCalendar, now: datetime) -> tuple[datetime, da
     return now - PAST_MARGIN, now + horizon
 
 
+def _covers_horizon(calendar: ExternalCalendar, now: datetime) -> bool:
+    """Whether the stored periods still reach the end of today's booking horizon: each sync
+    stores PAST_MARGIN beyond it, so an unchanged calendar need not be expanded again for
+    that long."""
+    return calendar.synced_at is not None and now - calendar.synced_at < PAST_MARGIN
+
+
+def _read_feed(calendar: ExternalCalendar, *, now, start, end, fetch) -> tuple[list | None, dict]:
+    """(periods or None when unchanged, the fields to store with them)."""
+    fresh = _covers_horizon(calendar, now)
+    fetched = fetch(
+        calendar.url,
+        etag=calendar.etag if fresh else "",
+        last_modified=calendar.last_modified if fresh else "",
+    )
+    if fetched.body is None:
+        return None, {}
+    fields = {"etag": fetched.etag[:200], "last_modified": fetched.last_modified[:100]}
+    fields["content_hash"] = hashlib.sha256(fetched.body).hexdigest()
+    if fresh and fields["content_hash"] == calendar.content_hash:
+        return None, fields  # the same file (a server without ETag): no need to parse it
+    tz = ZoneInfo(calendar.practice.timezone)
+    return busy_periods(fetched.body, tz=tz, start=start, end=end), fields
+
+
+def _read_caldav(calendar: ExternalCalendar, *, now, start, end) -> tuple[list | None, Changes]:
+    """(periods or None when unchanged, the changes to store); changes None without
+    sync-collection support."""
+    try:
+        changes = caldav_changes(calendar)
+    except FetchError as error:
+        if error.problem != SyncProblem.TOO_LARGE:
+            raise
+        changes = None  # the whole calendar is too big to keep: read the horizon only
+    if changes is None:
+        return caldav_busy(calendar, start=start, end=end), None
+    if changes.empty and _covers_horizon(calendar, now):
+        return None, changes
+    stored = (
+        {}
+        if changes.full
+        else dict(CalDAVObject.objects.filter(calendar=calendar).values_list("href", "data"))
+    )
+    for href in changes.deleted:
+        stored.pop(href, None)
+    stored.update(changes.changed)
+    tz = ZoneInfo(calendar.practice.timezone)
+    return periods_of_objects(stored.values(), tz=tz, start=start, end=end), changes
+
+
+def _store_changes(calendar: ExternalCalendar, changes: Changes) -> None:
+    objects = CalDAVObject.objects.filter(calendar=calendar)
+    if changes.full:
+        objects.exclude(href__in=list(changes.changed)).delete()
+    objects.filter(href__in=changes.deleted).delete()
+    CalDAVObject.objects.bulk_create(
+        [
+            CalDAVObject(calendar=calendar, href=href, data=data)
+            for href, data in changes.changed.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["calendar", "href"],
+        update_fields=["data"],
+    )
+
+
 def external_calendar_sync(
     *, calendar: ExternalCalendar, now: datetime, fetch=fetch_calendar
 ) -> SyncOutcome:
@@ -101,17 +182,14 @@ def external_calendar_sync(
     (a calendar that is down must not open its owner's busy time to bookings) and records
     the problem's class for the professional to see."""
     start, end = sync_window(calendar, now)
-    fetched = None
+    changes = None
+    fields = {"checked_at": now, "synced_at": now, "problem": ""}
     try:
         if calendar.account_id:
-            periods = caldav_busy(calendar, start=start, end=end)
+            periods, changes = _read_caldav(calendar, now=now, start=start, end=end)
         else:
-            fetched = fetch(calendar.url, etag=calendar.etag, last_modified=calendar.last_modified)
-            periods = None
-            if fetched.body is not None:
-                periods = busy_periods(
-                    fetched.body, tz=ZoneInfo(calendar.practice.timezone), start=start, end=end
-                )
+            periods, feed_fields = _read_feed(calendar, now=now, start=start, end=end, fetch=fetch)
+            fields.update(feed_fields)
     except FetchError as error:
         logger.warning(
             "external calendar %s of professional %s: %s (%s)",
@@ -126,7 +204,9 @@ def external_calendar_sync(
         return SyncOutcome(changed=False, busy_count=calendar.busy_count, problem=error.problem)
 
     with transaction.atomic():
-        fields = {"checked_at": now, "synced_at": now, "problem": ""}
+        if changes is not None:
+            _store_changes(calendar, changes)
+            fields["sync_token"] = changes.token
         if periods is not None:
             ExternalBusy.objects.filter(calendar=calendar).delete()
             ExternalBusy.objects.bulk_create(
@@ -141,8 +221,6 @@ def external_calendar_sync(
             )
             fields["busy_count"] = len(periods)
             schedule_version_bump(practice_id=calendar.practice_id)
-            if fetched is not None:
-                fields.update(etag=fetched.etag[:200], last_modified=fetched.last_modified[:100])
         ExternalCalendar.objects.filter(pk=calendar.pk).update(**fields)
     count = len(periods) if periods is not None else calendar.busy_count
     return SyncOutcome(changed=periods is not None, busy_count=count)

@@ -10,12 +10,10 @@ import logging
 import smtplib
 import socket
 import ssl
-import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,14 +21,10 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.validators import validate_email
 from django.utils.module_loading import import_string
 
+from citas.core.http import DestinationRefused, Watchdog, pinned_request, shutdown
+
 from .models import Channel as ChannelName
-from .webhooks import (
-    DestinationRefused,
-    address_allowed,
-    body_bytes,
-    resolve_destination,
-    signature_header,
-)
+from .webhooks import body_bytes, signature_header
 
 logger = logging.getLogger(__name__)
 
@@ -40,25 +34,6 @@ class ChannelError(Exception):
         super().__init__(message)
         self.permanent = permanent
         self.response_code = response_code
-
-
-@contextlib.contextmanager
-def hard_deadline(seconds: float, abort):
-    """Call `abort()` (which closes the socket) if the block is still running after `seconds`:
-    socket timeouts bound each read, not a peer that answers one byte at a time."""
-    timer = threading.Timer(seconds, abort)
-    timer.daemon = True
-    timer.start()
-    try:
-        yield
-    finally:
-        timer.cancel()
-
-
-def _shutdown(sock) -> None:
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
 
 
 class Channel(abc.ABC):
@@ -85,7 +60,7 @@ class EmailChannel(Channel):
 
     def _abort(self) -> None:
         smtp = getattr(self.connection, "connection", None)
-        _shutdown(getattr(smtp, "sock", None))
+        shutdown(getattr(smtp, "sock", None))
 
     def send(self, notification, rendered) -> None:
         try:
@@ -107,7 +82,7 @@ class EmailChannel(Channel):
         for attachment in rendered.attachments:
             message.attach(*attachment)
         try:
-            with hard_deadline(settings.NOTIFICATIONS_SEND_DEADLINE, self._abort):
+            with Watchdog(settings.NOTIFICATIONS_SEND_DEADLINE, self._abort):
                 self.connection.open()
                 message.send()
         except smtplib.SMTPRecipientsRefused as error:
@@ -182,59 +157,19 @@ class SmsChannel(Channel):
         self.backend.send(to=digits, body=rendered.text)
 
 
-class PinnedConnectionMixin:
-    """Connects to `address`, the one that passed the check, not to a second lookup of the
-    host name; the host name still goes in Host and in TLS (SNI, certificate)."""
-
-    address = ""
-
-    def connect(self):
-        self.sock = socket.create_connection((self.address, self.port), self.timeout)
-        peer = self.sock.getpeername()[0]
-        if peer != self.address or not address_allowed(peer):
-            self.sock.close()
-            raise DestinationRefused(f"connected to {peer}, expected {self.address}")
-        if isinstance(self, http.client.HTTPSConnection):
-            self.sock = self._context.wrap_socket(self.sock, server_hostname=self.host)
-
-
-class PinnedHTTPConnection(PinnedConnectionMixin, http.client.HTTPConnection):
-    pass
-
-
-class PinnedHTTPSConnection(PinnedConnectionMixin, http.client.HTTPSConnection):
-    pass
-
-
 def webhook_post(url: str, body: bytes, headers: dict, *, deadline: float) -> int:
     """POST within `deadline` seconds in all (connect + headers + body); the status code.
     Raises DestinationRefused, OSError (timeouts included) or http.client.HTTPException."""
-    parts = urlsplit(url)
-    https = parts.scheme == "https"
-    port = parts.port or (443 if https else 80)
-    started = time.monotonic()
-    address = resolve_destination(parts.hostname or "", port)
-    remaining = max(deadline - (time.monotonic() - started), 0.1)
-    if https:
-        connection = PinnedHTTPSConnection(
-            parts.hostname, port, timeout=remaining, context=ssl.create_default_context()
-        )
-    else:
-        connection = PinnedHTTPConnection(parts.hostname, port, timeout=remaining)
-    connection.address = address
-    path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
-    try:
-        with hard_deadline(remaining, lambda: _shutdown(connection.sock)):
-            connection.request("POST", path, body=body, headers=headers)
-            response = connection.getresponse()
-            response.read(64 * 1024)
-            if time.monotonic() - started > deadline:
-                raise TimeoutError("webhook deadline")
-            return response.status
-    finally:
-        connection.close()
+    response = pinned_request(
+        "POST",
+        url,
+        headers=headers,
+        body=body,
+        deadline=time.monotonic() + deadline,
+        max_bytes=64 * 1024,
+        truncate=True,
+    )
+    return response.status
 
 
 def webhook_error_class(error: Exception) -> str:

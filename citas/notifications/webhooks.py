@@ -7,9 +7,7 @@ itself is `channels.WebhookChannel`. The body is frozen at event time in the row
 
 import hashlib
 import hmac
-import ipaddress
 import json
-import socket
 import uuid
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -21,6 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from citas.core.errors import ServiceError
+from citas.core.http import insecure_urls_allowed, is_private_address
 from citas.practices.models import Membership, Role
 
 from .models import (
@@ -59,21 +58,9 @@ LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa")
 # --- addresses -------------------------------------------------------------------------------
 
 
-def insecure_urls_allowed() -> bool:
-    """Development and tests may post to http://127.0.0.1; production never."""
-    return bool(settings.WEBHOOKS_ALLOW_INSECURE_URLS)
-
-
 def _is_local_name(host: str) -> bool:
     host = host.lower().rstrip(".")
     return host == "localhost" or host.endswith(LOCAL_SUFFIXES)
-
-
-def _is_private_address(value: str) -> bool:
-    try:
-        return not ipaddress.ip_address(value).is_global
-    except ValueError:
-        return False
 
 
 def validate_webhook_url(url: str) -> None:
@@ -88,7 +75,7 @@ def validate_webhook_url(url: str) -> None:
         raise ValidationError(_("Enter a valid URL."), code="invalid")
     if parts.username or parts.password:
         raise ValidationError(_("Don't put a user name or password in the URL."), code="invalid")
-    local = _is_local_name(host) or _is_private_address(host)
+    local = _is_local_name(host) or is_private_address(host)
     if insecure_urls_allowed() and local:
         return
     if parts.scheme != "https":
@@ -97,27 +84,6 @@ def validate_webhook_url(url: str) -> None:
         raise ValidationError(
             _("Use a public address, not a local or private one."), code="private"
         )
-
-
-class DestinationRefused(Exception):
-    """The webhook's address is private (or changed under us): no connection is made."""
-
-
-def address_allowed(address: str) -> bool:
-    return insecure_urls_allowed() or not _is_private_address(address.split("%")[0])
-
-
-def resolve_destination(host: str, port: int) -> str:
-    """At send time: the one address to connect to. Every address the name resolves to must
-    be public, so that a public name pointing at a private address is refused; the caller
-    then connects to this very address (no second lookup an attacker could answer)."""
-    addresses = [info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
-    if not addresses:
-        raise DestinationRefused(f"{host} has no address")
-    refused = [address for address in addresses if not address_allowed(address)]
-    if refused:
-        raise DestinationRefused(f"{host} resolves to a private address")
-    return addresses[0]
 
 
 # --- the body and its signature --------------------------------------------------------------

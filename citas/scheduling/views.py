@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from citas.calendars.tasks import refresh_stale
 from citas.catalog.models import Service
 from citas.core.errors import ServiceError, add_service_error
 from citas.practices.models import Practice, Professional
@@ -248,6 +249,7 @@ def availability(request: HttpRequest, practice_slug: str) -> JsonResponse:
             _("This professional does not offer this service."),
             fields={"professional": [_("Choose a professional who offers the service.")]},
         )
+    refresh_stale(professional_ids=list(working))
     try:
         result = availability_for(
             practice=practice,

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from citas.booking.abuse import booking_attempt_refusal
 from citas.booking.models import AppointmentChannel
 from citas.booking.services import appointment_book, client_for_booking
+from citas.calendars.tasks import refresh_stale
 from citas.catalog.models import Service
 from citas.practices.models import Practice, Professional
 from citas.privacy.models import ConsentChannel, ConsentPurpose
@@ -147,6 +148,7 @@ class Availability(PublicView):
         professionals = list(offering)
         if params.get("professional") is not None and not professionals:
             raise field_error("professional", _("Choose a professional who offers the service."))
+        refresh_stale(professional_ids=[professional.pk for professional in professionals])
         result = availability_for(
             practice=practice,
             service=service,

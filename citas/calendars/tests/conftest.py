@@ -5,7 +5,9 @@ import pytest
 import time_machine
 
 from citas.booking.tests.helpers import bookable_practice
+from citas.calendars.services import caldav_account_connect
 
+from .radicale_server import PASSWORD, USER, RadicaleServer
 from .server import CalendarServer
 
 MADRID = ZoneInfo("Europe/Madrid")
@@ -29,3 +31,52 @@ def frozen():
 @pytest.fixture
 def s(db):
     return bookable_practice(min_notice_minutes=0)
+
+
+EVENT = """BEGIN:VCALENDAR\r
+VERSION:2.0\r
+PRODID:-//test//test//EN\r
+BEGIN:VEVENT\r
+UID:{uid}\r
+DTSTAMP:20270101T000000Z\r
+DTSTART;TZID=Europe/Madrid:{start}\r
+DTEND;TZID=Europe/Madrid:{end}\r
+SUMMARY:Vista en el juzgado\r
+END:VEVENT\r
+END:VCALENDAR\r
+"""
+
+
+@pytest.fixture(scope="module")
+def radicale_process(tmp_path_factory):
+    with RadicaleServer(tmp_path_factory.mktemp("radicale")) as server:
+        yield server
+
+
+@pytest.fixture
+def radicale(radicale_process, settings):
+    """One server for the module; each test starts from an account with no calendars."""
+    settings.WEBHOOKS_ALLOW_INSECURE_URLS = True  # plain http on loopback, tests only
+    if radicale_process.process.poll() is not None:  # a test stopped it on purpose
+        radicale_process.__enter__()
+    principal = radicale_process.client().principal()
+    for calendar in principal.calendars():
+        calendar.delete()
+    return radicale_process
+
+
+@pytest.fixture
+def account(s, radicale):
+    radicale.make_calendar("Personal")
+    radicale.make_calendar("Trabajo")
+    return caldav_account_connect(
+        practice=s.practice,
+        professional=s.professional,
+        url=radicale.url,
+        username=USER,
+        password=PASSWORD,
+    )
+
+
+def calendar_url(account, name):
+    return next(row["url"] for row in account.calendars_found if row["name"] == name)

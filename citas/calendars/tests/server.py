@@ -1,6 +1,7 @@
 """A real HTTP server on 127.0.0.1 that serves calendar files and misbehaves on request."""
 
 import contextlib
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +18,8 @@ class CalendarServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 — http.server's name
+                length = int(self.headers.get("Content-Length") or 0)
+                self.body = self.rfile.read(length) if length else b""
                 owner.requests.append((self.path, dict(self.headers)))
                 route = owner.routes.get(self.path)
                 if route is None:
@@ -24,6 +27,8 @@ class CalendarServer:
                     return
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     route(self)
+
+            do_REPORT = do_GET  # noqa: N815 — CalDAV's method, answered by the route
 
             def log_message(self, *args):
                 pass
@@ -103,3 +108,49 @@ class CalendarServer:
             handler.end_headers()
 
         self.routes[path] = answer
+
+
+class StallingServer:
+    """A raw TCP server on 127.0.0.1 that counts connections and, for each, reads the request
+    and then drips one header byte every `every` seconds for `for_seconds` (each read succeeds
+    well within a per-read timeout; only an overall deadline stops the client early)."""
+
+    def __init__(self, *, every: float = 0.2, for_seconds: float = 8.0):
+        self.every = every
+        self.for_seconds = for_seconds
+        self.connections = 0
+        self.stop_event = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.1)
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return self.listener.getsockname()[1]
+
+    def _serve(self):
+        while not self.stop_event.is_set():
+            try:
+                connection, _address = self.listener.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            threading.Thread(target=self._drip, args=(connection,), daemon=True).start()
+
+    def _drip(self, connection):
+        with connection, contextlib.suppress(OSError):
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\n")
+            give_up = time.monotonic() + self.for_seconds
+            while time.monotonic() < give_up and not self.stop_event.is_set():
+                connection.sendall(b"X")
+                time.sleep(self.every)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop_event.set()
+        self.thread.join()
+        self.listener.close()

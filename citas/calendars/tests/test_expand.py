@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from citas.calendars.expand import busy_periods
+from citas.calendars.expand import _aware, busy_periods
 from citas.calendars.fetch import FetchError
 from citas.calendars.models import SyncProblem
 
@@ -57,3 +57,40 @@ def test_a_file_that_is_not_a_calendar_is_a_format_problem(body):
     with pytest.raises(FetchError) as caught:
         busy_periods(body, tz=MADRID, **WINDOW)
     assert caught.value.problem == SyncProblem.FORMAT
+
+
+def _every_event_parsed(data: bytes, start: datetime, end: datetime) -> list:
+    """The reference: the same expansion over the whole file, nothing cut before parsing."""
+    import icalendar
+    import recurring_ical_events
+
+    calendar = icalendar.Calendar.from_ical(data)
+    return sorted(
+        (_aware(occurrence["DTSTART"].dt, MADRID), str(occurrence.get("SUMMARY", "")))
+        for occurrence in recurring_ical_events.of(calendar).between(start, end)
+        if occurrence.name == "VEVENT"
+        and str(occurrence.get("TRANSP", "")).upper() != "TRANSPARENT"
+        and str(occurrence.get("STATUS", "")).upper() != "CANCELLED"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "window"),
+    [
+        ("bench", (datetime(2027, 3, 1, tzinfo=UTC), datetime(2027, 5, 31, tzinfo=UTC))),
+        ("bench", (datetime(2027, 11, 1, 23, tzinfo=UTC), datetime(2027, 12, 2, tzinfo=UTC))),
+        ("google", (WINDOW["start"], WINDOW["end"])),
+        ("outlook", (WINDOW["start"], WINDOW["end"])),
+    ],
+)
+def test_cutting_events_outside_the_window_before_parsing_changes_no_period(name, window):
+    from bench.bench_calendars import feed
+
+    data = {"bench": feed(), "google": as_bytes(GOOGLE), "outlook": as_bytes(OUTLOOK)}[name]
+    start, end = window
+
+    periods = busy_periods(data, tz=MADRID, start=start, end=end)
+
+    expected = _every_event_parsed(data, start, end)
+    assert len(expected) > 0
+    assert sorted((p.start, p.title) for p in periods) == expected

@@ -85,6 +85,32 @@ def test_an_unchanged_calendar_is_not_downloaded_again(s, server, frozen):
     assert calendar.synced_at == frozen + timedelta(minutes=10)
 
 
+def test_the_same_file_from_a_server_without_etag_is_not_parsed_again(s, server, frozen):
+    server.serve("/cal.ics", as_bytes(GOOGLE))  # no ETag, no Last-Modified
+    calendar = connect(s, f"{server.base}/cal.ics")
+    assert external_calendar_sync(calendar=calendar, now=frozen).changed
+    calendar.refresh_from_db()
+
+    outcome = external_calendar_sync(calendar=calendar, now=frozen + timedelta(minutes=10))
+
+    assert outcome.changed is False and outcome.busy_count == 5
+    assert ExternalBusy.objects.filter(calendar=calendar).count() == 5
+
+
+def test_an_unchanged_calendar_is_expanded_again_a_day_later_to_cover_the_horizon(
+    s, server, frozen
+):
+    server.serve("/cal.ics", as_bytes(GOOGLE), etag='"v1"')
+    calendar = connect(s, f"{server.base}/cal.ics")
+    external_calendar_sync(calendar=calendar, now=frozen)
+    calendar.refresh_from_db()
+
+    outcome = external_calendar_sync(calendar=calendar, now=frozen + timedelta(days=1))
+
+    assert "If-None-Match" not in server.requests[-1][1]
+    assert outcome.changed is True  # the window moved a day: its new end is expanded
+
+
 def test_a_failing_calendar_keeps_its_busy_periods_and_says_why(s, server, frozen):
     server.serve("/cal.ics", as_bytes(GOOGLE))
     calendar = connect(s, f"{server.base}/cal.ics")

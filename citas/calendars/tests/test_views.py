@@ -174,3 +174,30 @@ def test_the_public_page_refreshes_a_stale_calendar_before_showing_times(client,
     assert "09:30" in times and "10:00" not in times
     assert ExternalCalendar.objects.get().busy_count == 5
     assert "Llevar" not in response.content.decode()  # titles never reach clients
+
+
+@pytest.mark.parametrize("route", ["public_scheduling:availability", "api:availability"])
+def test_the_json_and_api_availability_refresh_a_stale_calendar_first(
+    client, s, server, frozen, route
+):
+    server.serve("/cal.ics", as_bytes(GOOGLE))
+    ExternalCalendar.objects.create(
+        practice=s.practice, professional=s.professional, name="P", url=f"{server.base}/cal.ics"
+    )
+    params = {
+        "service": s.service.pk,
+        "professional": s.professional.pk,
+        "from": "2027-03-22",
+        "to": "2027-03-22",
+    }
+    HUEY.immediate = True  # the worker's part runs in this process
+    try:
+        response = client.get(reverse(route, args=[s.practice.slug]), params)
+    finally:
+        HUEY.immediate = False
+
+    assert response.status_code == 200
+    times = [slot["start"][11:16] for slot in response.json()["days"]["2027-03-22"]]
+    assert "09:30" in times and "10:00" not in times
+    assert ExternalCalendar.objects.get().busy_count == 5
+    assert "Llevar" not in response.content.decode()  # titles never reach clients
