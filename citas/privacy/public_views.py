@@ -26,7 +26,9 @@ def notice_context(practice: Practice, notice) -> dict:
         "practice": practice,
         "notice": notice,
         "values": notice or notice_defaults(practice),
-        "options": selectors.privacy_settings_for(practice),
+        # A published version states the terms it was published with; before the first one,
+        # the generated notice states the current settings.
+        "options": notice or selectors.privacy_settings_for(practice),
     }
 
 
