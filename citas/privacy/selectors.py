@@ -127,6 +127,7 @@ def client_privacy_panel(client: Client, *, can_erase: bool, can_export: bool) -
     return {
         "consents": consents,
         "marketing_consent": bool(latest_marketing and latest_marketing.granted),
+        "marketing_offered": privacy_settings_for(client.practice).marketing_consent_offered,
         "sms_consent": ClientContactPreference.objects.filter(
             client=client, sms_consent=True
         ).exists(),
