@@ -5,7 +5,9 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
-from .models import ApiToken, hash_token
+from citas.core.tokens import hash_token
+
+from .models import ApiToken
 
 # last_used_at is informative; writing it on every request would turn reads into writes.
 LAST_USED_RESOLUTION = timedelta(minutes=1)

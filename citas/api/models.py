@@ -1,4 +1,3 @@
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -10,10 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from citas.practices.models import Practice
 
 TOKEN_PREFIX = "cit_"  # noqa: S105 — a public marker, not a secret
-
-
-def hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def new_raw_token() -> str:

@@ -203,12 +203,24 @@ class EmptySerializer(StrictSerializer):
 
 
 class ClientSerializer(serializers.Serializer):
+    """`context={"show_notes": False}` leaves the notes out (reception, unless the practice lets
+    reception see them: the same rule as the client page)."""
+
     id = serializers.IntegerField()
     full_name = serializers.CharField()
     email = serializers.CharField()
     phone = serializers.CharField()
-    notes = serializers.CharField()
+    notes = serializers.CharField(
+        required=False,
+        help_text=_("Absent for reception unless the practice lets reception see client notes."),
+    )
     created_at = serializers.DateTimeField()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if not self.context.get("show_notes", True):
+            del fields["notes"]
+        return fields
 
 
 class ClientInputSerializer(StrictSerializer):

@@ -3,9 +3,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citas.core.errors import ServiceError
+from citas.core.tokens import hash_token
 from citas.practices.models import Membership, Practice
 
-from .models import PERSONAL_SCOPES, ApiToken, Scope, default_expiry, hash_token, new_raw_token
+from .models import PERSONAL_SCOPES, ApiToken, Scope, default_expiry, new_raw_token
 
 
 def api_token_create(

@@ -40,4 +40,4 @@ class InvitationAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     search_fields = ["email", "practice__name"]
     list_select_related = ["practice"]
-    readonly_fields = ["token"]
+    exclude = ["token_hash"]

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from citas.core.models import BaseModel
+from citas.core.tokens import hash_token
 
 
 def validate_timezone(value: str) -> None:
@@ -127,7 +128,10 @@ class Invitation(BaseModel):
         max_length=16,
         choices=[c for c in Role.choices if c[0] != Role.OWNER],
     )
-    token = models.CharField(max_length=64, unique=True, default=new_invitation_token)
+    # Only the SHA-256 of the link's secret is kept: the app compares it and never shows it
+    # again (a lost email means a new invitation). `token` holds the raw secret on the instance
+    # that created it, for the email.
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -149,3 +153,9 @@ class Invitation(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.email} → {self.practice}"
+
+    def save(self, *args, **kwargs):
+        if not self.token_hash:
+            self.token = new_invitation_token()
+            self.token_hash = hash_token(self.token)
+        super().save(*args, **kwargs)

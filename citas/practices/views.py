@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from citas.core.errors import ServiceError, add_service_error
+from citas.core.tokens import hash_token
 from citas.privacy.models import AuditAction
 from citas.privacy.services import audit_record
 from citas.reports.selectors import dashboard_for
@@ -228,7 +229,9 @@ def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = get_object_or_404(Invitation.objects.select_related("practice"), token=token)
+    invitation = get_object_or_404(
+        Invitation.objects.select_related("practice"), token_hash=hash_token(token)
+    )
     error = None
     try:
         services.invitation_check(invitation)

@@ -2,12 +2,15 @@
 portability), the same JSON as the datos.json file of the staff page's ZIP."""
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from citas.api.selectors import client_of
 from citas.api.views.appointments import StaffView
+from citas.api.views.clients import shows_notes
 from citas.api.views.common import errors, practice_of
 
 from .export import client_export_data
@@ -87,6 +90,9 @@ class ClientExport(StaffView):
     def get(self, request, pk: int):
         practice = practice_of(request)
         client = client_of(practice, pk)
+        if not shows_notes(request):
+            # The export holds the notes; the page refuses it to this member too.
+            raise PermissionDenied(_("Your role may not see or change client notes."))
         audit_record(
             practice=practice,
             actor=request.user,

@@ -97,11 +97,18 @@ def client_export_filename(client: Client, *, now: datetime) -> str:
     return f"{slugify(client.practice.name)}-{client.pk}-{now:%Y%m%d}.zip"
 
 
-def client_export_zip(client: Client, *, now: datetime) -> bytes:
-    data = client_export_data(client, now=now)
-    summary = render_to_string("privacy/export_summary.html", {"data": data, "client": client})
+def client_export_zip(client: Client, *, now: datetime, more: list[Client] = ()) -> bytes:
+    """datos.json + resumen.html. A person with several records at the practice (`more`: the
+    others, e.g. one made by staff under another address) gets one folder per record."""
+    records = [client, *more]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("datos.json", json.dumps(data, ensure_ascii=False, indent=2))
-        archive.writestr("resumen.html", summary)
+        for record in records:
+            data = client_export_data(record, now=now)
+            summary = render_to_string(
+                "privacy/export_summary.html", {"data": data, "client": record}
+            )
+            folder = f"ficha-{record.pk}/" if len(records) > 1 else ""
+            archive.writestr(f"{folder}datos.json", json.dumps(data, ensure_ascii=False, indent=2))
+            archive.writestr(f"{folder}resumen.html", summary)
     return buffer.getvalue()

@@ -46,6 +46,15 @@ class PrivacySettings(BaseModel):
         return str(self.practice)
 
 
+# PrivacySettings fields that the notice's text states: a change to one publishes a new version.
+NOTICE_TERMS = (
+    "inactive_client_years",
+    "notification_body_months",
+    "blocked_data_years",
+    "marketing_consent_offered",
+)
+
+
 class PrivacyNotice(models.Model):
     """One version of a practice's privacy notice. Never edited: a change is a new version,
     so that each consent points at the exact text the client saw."""
@@ -70,6 +79,20 @@ class PrivacyNotice(models.Model):
     )
     extra_es = models.TextField(_("additional information (Spanish)"), blank=True)
     extra_en = models.TextField(_("additional information (English)"), blank=True)
+    # The terms the notice states, copied from PrivacySettings when the version is published, so
+    # that an old version keeps saying what the client read (see NOTICE_TERMS).
+    inactive_client_years = models.PositiveSmallIntegerField(
+        _("anonymise clients without appointments for (years)"), default=5
+    )
+    notification_body_months = models.PositiveSmallIntegerField(
+        _("keep the contents of sent messages for (months)"), default=12
+    )
+    blocked_data_years = models.PositiveSmallIntegerField(
+        _("keep blocked data for legal claims for (years)"), default=3
+    )
+    marketing_consent_offered = models.BooleanField(
+        _("ask for consent to send news and offers"), default=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

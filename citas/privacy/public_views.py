@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -26,7 +27,9 @@ def notice_context(practice: Practice, notice) -> dict:
         "practice": practice,
         "notice": notice,
         "values": notice or notice_defaults(practice),
-        "options": selectors.privacy_settings_for(practice),
+        # A published version states the terms it was published with; before the first one,
+        # the generated notice states the current settings.
+        "options": notice or selectors.privacy_settings_for(practice),
     }
 
 
@@ -45,28 +48,37 @@ def notice(request: HttpRequest, practice_slug: str) -> HttpResponse:
     return render(request, "privacy/notice.html", context)
 
 
-def _client_for_user(request: HttpRequest, practice_slug: str):
-    client = selectors.client_record_for_user(request.user, practice_slug)
-    if client is None:
+def _clients_for_user(request: HttpRequest, practice_slug: str) -> list:
+    clients = selectors.client_records_for_user_at(request.user, practice_slug)
+    if not clients:
         raise Http404
-    return client
+    return clients
 
 
 @login_required
 @require_GET
 def my_data_export(request: HttpRequest, practice_slug: str) -> HttpResponse:
-    client = _client_for_user(request, practice_slug)
+    client, *more = _clients_for_user(request, practice_slug)
     now = timezone.now()
-    return zip_response(client_export_zip(client, now=now), client_export_filename(client, now=now))
+    return zip_response(
+        client_export_zip(client, now=now, more=more), client_export_filename(client, now=now)
+    )
 
 
 @login_required
 @require_POST
 def my_data_erasure(request: HttpRequest, practice_slug: str) -> HttpResponse:
-    client = _client_for_user(request, practice_slug)
-    erasure = erasure_request_create(
-        client=client, by=request.user, request=request, now=timezone.now()
-    )
+    clients = _clients_for_user(request, practice_slug)
+    now = timezone.now()
+    with transaction.atomic():
+        erasure = min(
+            (
+                erasure_request_create(client=c, by=request.user, request=request, now=now)
+                for c in clients
+            ),
+            key=lambda e: e.due_at,
+        )
+    client = clients[0]
     messages.success(
         request,
         _("Request sent. %(practice)s must answer by %(date)s.")
@@ -81,13 +93,16 @@ def my_data_erasure(request: HttpRequest, practice_slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def my_data_sms_withdraw(request: HttpRequest, practice_slug: str) -> HttpResponse:
-    client = _client_for_user(request, practice_slug)
-    consent_record(
-        client=client,
-        purpose=ConsentPurpose.SMS,
-        granted=False,
-        channel=ConsentChannel.CLIENT_ACCOUNT,
-    )
+    clients = _clients_for_user(request, practice_slug)
+    with transaction.atomic():
+        for c in clients:  # texts stop for every record of the person at the practice
+            consent_record(
+                client=c,
+                purpose=ConsentPurpose.SMS,
+                granted=False,
+                channel=ConsentChannel.CLIENT_ACCOUNT,
+            )
+    client = clients[0]
     messages.success(
         request,
         _("%(practice)s will not send you text messages any more.")

@@ -87,36 +87,39 @@ def _user_clients(user) -> QuerySet[Client]:
     return Client.objects.filter(condition)
 
 
-def client_record_for_user(user, practice_slug: str) -> Client | None:
-    """The account's client record at one practice (its own or under a verified email)."""
-    return (
+def client_records_for_user_at(user, practice_slug: str) -> list[Client]:
+    """The account's client records at one practice (its own or under a verified email):
+    usually one; the rights from "Mis citas" apply to all of them."""
+    return list(
         _user_clients(user)
         .filter(practice__slug=practice_slug)
         .select_related("practice")
         .order_by("pk")
-        .first()
     )
 
 
 def client_records_for_user(user) -> list[Client]:
     """One client record per practice, with its open erasure request and SMS consent."""
     records: dict[int, Client] = {}
-    for client in _user_clients(user).select_related("practice").order_by("pk"):
+    every = list(_user_clients(user).select_related("practice").order_by("pk"))
+    for client in every:
         records.setdefault(client.practice_id, client)
-    open_requests = {
-        r.client_id: r
-        for r in ErasureRequest.objects.filter(
-            client__in=list(records.values()), confirmed_at__isnull=True
-        )
-    }
-    texting = set(
-        ClientContactPreference.objects.filter(
-            client__in=list(records.values()), sms_consent=True
+    # Several records at one practice show as one: what holds for any of them shows.
+    practice_of = {client.pk: client.practice_id for client in every}
+    open_requests: dict[int, ErasureRequest] = {}
+    for r in ErasureRequest.objects.filter(client__in=every, confirmed_at__isnull=True).order_by(
+        "due_at"
+    ):
+        open_requests.setdefault(practice_of[r.client_id], r)
+    texting = {
+        practice_of[pk]
+        for pk in ClientContactPreference.objects.filter(
+            client__in=every, sms_consent=True
         ).values_list("client_id", flat=True)
-    )
+    }
     for client in records.values():
-        client.open_erasure = open_requests.get(client.pk)
-        client.sms_consent = client.pk in texting
+        client.open_erasure = open_requests.get(client.practice_id)
+        client.sms_consent = client.practice_id in texting
     return sorted(records.values(), key=lambda c: c.practice.name)
 
 
@@ -127,6 +130,7 @@ def client_privacy_panel(client: Client, *, can_erase: bool, can_export: bool) -
     return {
         "consents": consents,
         "marketing_consent": bool(latest_marketing and latest_marketing.granted),
+        "marketing_offered": privacy_settings_for(client.practice).marketing_consent_offered,
         "sms_consent": ClientContactPreference.objects.filter(
             client=client, sms_consent=True
         ).exists(),

@@ -10,6 +10,7 @@ from citas.notifications.services import contact_preference_set_sms_consent
 from citas.practices.models import Practice
 
 from .models import (
+    NOTICE_TERMS,
     AuditAction,
     AuditEntry,
     ConsentPurpose,
@@ -17,7 +18,7 @@ from .models import (
     PrivacyNotice,
     PrivacySettings,
 )
-from .selectors import notice_current
+from .selectors import notice_current, privacy_settings_for
 
 NOTICE_FIELDS = (
     "controller_name",
@@ -73,8 +74,15 @@ def notice_defaults(practice: Practice) -> dict[str, str]:
     }
 
 
+def notice_terms(practice: Practice) -> dict:
+    """The retention periods and offers a version published now states (frozen in it)."""
+    options = privacy_settings_for(practice)
+    return {name: getattr(options, name) for name in NOTICE_TERMS}
+
+
 def notice_publish(*, practice: Practice, by, request=None, **fields) -> PrivacyNotice:
-    """A new version of the notice; earlier versions stay as they were."""
+    """A new version of the notice, stating the practice's current retention terms; earlier
+    versions stay as they were."""
     values = {name: (fields.get(name) or "").strip() for name in NOTICE_FIELDS}
     for _attempt in range(3):
         try:
@@ -87,6 +95,7 @@ def notice_publish(*, practice: Practice, by, request=None, **fields) -> Privacy
                     version=(latest or 0) + 1,
                     created_by=by if by is not None and by.is_authenticated else None,
                     **values,
+                    **notice_terms(practice),
                 )
         except IntegrityError:  # another editor published the same version number first
             continue
@@ -111,7 +120,10 @@ def notice_for_consent(practice: Practice) -> PrivacyNotice:
     try:
         with transaction.atomic():
             return PrivacyNotice.objects.create(
-                practice=practice, version=1, **notice_defaults(practice)
+                practice=practice,
+                version=1,
+                **notice_defaults(practice),
+                **notice_terms(practice),
             )
     except IntegrityError:
         return notice_current(practice)
@@ -161,13 +173,26 @@ def consent_record(
 def privacy_settings_save(
     *, settings: PrivacySettings, by, request=None, changed: list[str]
 ) -> PrivacySettings:
-    settings.save()
-    audit_record(
-        practice=settings.practice,
-        actor=by,
-        action=AuditAction.SETTINGS_CHANGED,
-        obj=settings,
-        request=request,
-        data={"fields": changed},
-    )
+    """Save the settings; if the published notice states a term that changed (a retention
+    period, the marketing offer), publish the same notice again with the new terms."""
+    with transaction.atomic():
+        settings.save()
+        audit_record(
+            practice=settings.practice,
+            actor=by,
+            action=AuditAction.SETTINGS_CHANGED,
+            obj=settings,
+            request=request,
+            data={"fields": changed},
+        )
+        current = notice_current(settings.practice)
+        if current is not None and any(
+            getattr(current, name) != getattr(settings, name) for name in NOTICE_TERMS
+        ):
+            notice_publish(
+                practice=settings.practice,
+                by=by,
+                request=request,
+                **{name: getattr(current, name) for name in NOTICE_FIELDS},
+            )
     return settings

@@ -22,7 +22,7 @@ from . import selectors, services
 from .erasure import client_block
 from .export import client_export_data, client_export_filename, client_export_zip
 from .forms import AuditFilterForm, ConsentForm, NoticeForm, PrivacySettingsForm
-from .models import AuditAction, ConsentChannel
+from .models import AuditAction, ConsentChannel, ConsentPurpose
 
 PAGE_SIZE = 50
 
@@ -175,6 +175,18 @@ def client_consent(request: HttpRequest, pk: int) -> HttpResponse:
         form.cleaned_data["granted"] and form.cleaned_data["purpose"] == "sms" and not client.phone
     ):
         messages.error(request, _("Add the client's phone number before the SMS consent."))
+    elif (
+        form.cleaned_data["granted"]
+        and form.cleaned_data["purpose"] == ConsentPurpose.MARKETING
+        and not selectors.privacy_settings_for(client.practice).marketing_consent_offered
+    ):
+        messages.error(
+            request,
+            _(
+                "The practice does not ask for consent to send news and offers; turn it on in "
+                "the data protection settings first."
+            ),
+        )
     else:
         services.consent_record(
             client=client,

@@ -1,16 +1,20 @@
 """Staff endpoints for the clients of the token's (or session's) practice."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from citas.booking import services
 from citas.booking.staff_forms import ClientForm
 from citas.core.errors import ServiceError
 from citas.privacy.models import AuditAction
+from citas.privacy.selectors import can_see_client_notes
 from citas.privacy.services import audit_record
 
 from ..pagination import NameCursorPagination, StartCursorPagination
+from ..permissions import membership_for
 from ..selectors import client_of, clients_for_api
 from ..serializers import (
     AppointmentSerializer,
@@ -24,6 +28,17 @@ from .common import errors, field_error, form_error, page_of, parsed, practice_o
 
 TAG = "clients"
 FIELDS = ("full_name", "email", "phone", "notes")
+
+
+def shows_notes(request) -> bool:
+    """Client notes (often health data) reach the API caller only if the pages would show them."""
+    return can_see_client_notes(membership_for(request))
+
+
+def _client_data(request, client_or_page, **kwargs):
+    return ClientSerializer(
+        client_or_page, context={"show_notes": shows_notes(request)}, **kwargs
+    ).data
 
 
 def _save(*, practice, data: dict, instance=None):
@@ -49,7 +64,7 @@ class ClientList(StaffView):
         rows = clients_for_api(practice=practice_of(request), search=query.get("search", ""))
         paginator = NameCursorPagination()
         page = paginator.paginate_queryset(rows, request, view=self)
-        return paginator.get_paginated_response(ClientSerializer(page, many=True).data)
+        return paginator.get_paginated_response(_client_data(request, page, many=True))
 
     @extend_schema(
         operation_id="clients_create",
@@ -60,7 +75,7 @@ class ClientList(StaffView):
     def post(self, request):
         data = parsed(ClientInputSerializer, request.data)
         client = _save(practice=practice_of(request), data=data)
-        return Response(ClientSerializer(client).data, status=status.HTTP_201_CREATED)
+        return Response(_client_data(request, client), status=status.HTTP_201_CREATED)
 
 
 class ClientDetail(StaffView):
@@ -81,7 +96,7 @@ class ClientDetail(StaffView):
             request=request,
             data={"via": "api"},
         )
-        return Response(ClientSerializer(client).data)
+        return Response(_client_data(request, client))
 
     @extend_schema(
         operation_id="clients_update",
@@ -93,8 +108,11 @@ class ClientDetail(StaffView):
         practice = practice_of(request)
         client = client_of(practice, pk)
         data = parsed(ClientInputSerializer, request.data, partial=True)
+        if "notes" in data and not shows_notes(request):
+            # The edit page has no notes field for this member either.
+            raise PermissionDenied(_("Your role may not see or change client notes."))
         client = _save(practice=practice, data=data, instance=client)
-        return Response(ClientSerializer(client).data)
+        return Response(_client_data(request, client))
 
 
 class ClientAppointments(StaffView):
@@ -136,4 +154,4 @@ class ClientMerge(StaffView):
             )
         except ServiceError as error:
             raise field_error("duplicate", error.message) from error
-        return Response(ClientSerializer(keep).data)
+        return Response(_client_data(request, keep))

@@ -1,3 +1,5 @@
+import hashlib
+import re
 from datetime import timedelta
 
 import pytest
@@ -89,11 +91,12 @@ def test_the_owner_invites_a_colleague_who_accepts_with_the_link(
     invitation = Invitation.objects.get()
     assert invitation.email == "colega@example.com"
     assert len(mail.outbox) == 1
-    assert f"/invitaciones/{invitation.token}/" in mail.outbox[0].body
+    token = re.search(r"/invitaciones/([^/\s]+)/", mail.outbox[0].body).group(1)
+    assert len(token) >= 43
 
     colleague = UserFactory(email="colega@example.com")
     client.force_login(colleague)
-    response = client.post(reverse("invitation_accept", args=[invitation.token]))
+    response = client.post(reverse("invitation_accept", args=[token]))
     assert response.status_code == 302
     membership = Membership.objects.get(user=colleague)
     assert (membership.practice, membership.role) == (owner.practice, Role.PROFESSIONAL)
@@ -143,6 +146,22 @@ def test_an_invitation_cannot_be_accepted_by_another_email(client):
     response = client.post(reverse("invitation_accept", args=[invitation.token]))
     assert "a@example.com" in response.content.decode()
     assert not Membership.objects.filter(user__email="b@example.com").exists()
+
+
+def test_the_invitation_secret_is_stored_only_as_its_hash(client):
+    owner = MembershipFactory()
+    invitation = Invitation.objects.create(
+        practice=owner.practice,
+        email="a@example.com",
+        role=Role.RECEPTION,
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    stored = Invitation.objects.filter(pk=invitation.pk).values().get()
+    assert invitation.token not in [str(value) for value in stored.values()]
+    assert stored["token_hash"] == hashlib.sha256(invitation.token.encode()).hexdigest()
+    # The hash itself is not a working link.
+    assert client.get(reverse("invitation_accept", args=[stored["token_hash"]])).status_code == 404
+    assert client.get(reverse("invitation_accept", args=[invitation.token])).status_code == 200
 
 
 def test_a_guessed_invitation_token_is_a_404(client):

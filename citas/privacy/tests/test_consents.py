@@ -179,4 +179,40 @@ def test_staff_records_the_withdrawal_of_the_marketing_consent(client, s):
 
     latest = ConsentRecord.objects.filter(purpose="marketing").first()
     assert (latest.granted, latest.channel) == (False, ConsentChannel.STAFF)
+    after = client.get(page).content.decode()
+    assert "Novedades y ofertas: retirar el consentimiento" not in after
+    assert "Novedades y ofertas: el cliente acepta (por teléfono)" in after
+
+
+def test_staff_records_a_marketing_acceptance_given_on_the_phone(client, s, person):
+    PrivacySettings.objects.create(practice=s.practice, marketing_consent_offered=True)
+    client.force_login(member_of(s.practice, Role.RECEPTION).user)
+    page = reverse("booking_staff:client_detail", args=[person.pk])
+    assert (
+        "Novedades y ofertas: el cliente acepta (por teléfono)" in client.get(page).content.decode()
+    )
+
+    client.post(
+        reverse("privacy:client_consent", args=[person.pk]),
+        {"purpose": "marketing", "granted": "1"},
+    )
+
+    row = ConsentRecord.objects.get(client=person, purpose="marketing")
+    assert (row.granted, row.channel, row.notice.version) == (True, ConsentChannel.STAFF, 1)
+    assert row.recorded_by.memberships.get().role == Role.RECEPTION
+    assert "Novedades y ofertas: retirar el consentimiento" in client.get(page).content.decode()
+
+
+def test_no_marketing_acceptance_when_the_practice_does_not_offer_it(client, s, person):
+    client.force_login(member_of(s.practice, Role.OWNER).user)
+    page = reverse("booking_staff:client_detail", args=[person.pk])
     assert 'value="marketing"' not in client.get(page).content.decode()
+
+    response = client.post(
+        reverse("privacy:client_consent", args=[person.pk]),
+        {"purpose": "marketing", "granted": "1"},
+        follow=True,
+    )
+
+    assert "no pide el consentimiento para enviar novedades" in response.content.decode()
+    assert not ConsentRecord.objects.filter(client=person).exists()

@@ -65,6 +65,38 @@ def test_each_edit_publishes_a_new_version_and_old_versions_stay_readable(client
     assert AuditEntry.objects.filter(action=AuditAction.NOTICE_PUBLISHED).count() == 2
 
 
+def test_a_version_keeps_the_retention_terms_it_was_published_with(client, s):
+    notice_publish(practice=s.practice, by=None, **notice_fields())
+    client.force_login(member_of(s.practice, Role.OWNER).user)
+    settings_form = {
+        "inactive_client_years": 2,
+        "notification_body_months": 7,
+        "audit_log_months": 24,
+        "blocked_data_years": 4,
+    }
+
+    assert client.post(reverse("privacy:settings"), settings_form).status_code == 302
+
+    # The changed terms are published as a new version of the same notice text...
+    versions = list(PrivacyNotice.objects.filter(practice=s.practice).order_by("version"))
+    assert [(v.version, v.inactive_client_years, v.blocked_data_years) for v in versions] == [
+        (1, 5, 3),
+        (2, 2, 4),
+    ]
+    assert versions[1].controller_name == "Fisioterapia Ruiz S.L."
+    current = client.get(notice_url(s.practice)).content.decode()
+    assert "2 años" in current and "7 meses" in current and "4 años" in current
+    # ... and version 1 still says what the clients who accepted it read.
+    first = client.get(notice_url(s.practice, v=1)).content.decode()
+    assert "5 años" in first and "12 meses" in first and "3 años" in first
+    assert "2 años" not in first and "7 meses" not in first
+
+    # A setting the notice does not state publishes nothing.
+    client.post(reverse("privacy:settings"), {**settings_form, "audit_log_months": 36})
+    client.post(reverse("privacy:settings"), {**settings_form, "reception_sees_notes": "on"})
+    assert PrivacyNotice.objects.filter(practice=s.practice).count() == 2
+
+
 def test_the_notice_shows_the_additional_text_in_the_visitors_language(client, s):
     notice_publish(practice=s.practice, by=None, **notice_fields())
 
