@@ -73,7 +73,8 @@ def start_web(sink) -> tuple[subprocess.Popen, str]:
     }
     command = [
         sys.executable, "-m", "gunicorn", "config.wsgi:application",
-        "--bind", f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning",
+        "--bind", f"127.0.0.1:{port}", "--workers", "2", "--timeout", "120",
+        "--log-level", "warning",
     ]  # fmt: skip
     server = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR)  # noqa: S603
     return server, f"http://127.0.0.1:{port}"
