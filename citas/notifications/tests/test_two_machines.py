@@ -7,8 +7,10 @@ and one Redis, all real processes on loopback.
   1,000 with TWO_MACHINES_NOTIFICATIONS=1000) go out while the SMTP sink stalls for longer than
   the send deadline and one sender is killed with SIGKILL mid-batch and started again.
 - Counted by Message-ID at the sink: nothing lost; a message received twice only where the log
-  says its attempt was interrupted by the kill (the documented exception, at most one message
-  per killed sender, since a sender hands over one message at a time); the log is truthful.
+  shows a try that ended without a confirmed answer (the documented exception: "interrupted"
+  by the kill, at most one per killed sender since a sender hands over one message at a time,
+  or "retry" when the stalled or overloaded sink stored it but answered after the deadline);
+  every try is logged and none is left "in flight".
 
 Run with DATABASE_URL=postgres://… and TEST_REDIS_URL (default redis://127.0.0.1:6379/15).
 """
@@ -210,18 +212,21 @@ def test_two_web_servers_and_two_senders_behave_as_one(make_appointment):
         for n in missing
     ]
     assert set(received) == expected
-    # Duplicates: only the killed sender's message in flight, whose attempt says so.
-    duplicated = {message_id for message_id, count in received.items() if count > 1}
-    assert max(received.values()) <= 2
-    assert len(duplicated) <= 1
-    interrupted = {
-        attempt.notification.message_id
-        for attempt in DeliveryAttempt.objects.filter(
-            outcome=AttemptOutcome.INTERRUPTED
-        ).select_related("notification")
-    }
-    assert duplicated <= interrupted
-    assert len(interrupted) <= 1
+    # Duplicates: only the documented exception, and the log shows it. Each extra copy of a
+    # message is one try that ended without a confirmed answer: "interrupted" (the killed
+    # sender's message in flight: at most one, since a sender hands over one at a time) or
+    # "retry" after the server had stored it but its answer came after the deadline.
+    unconfirmed = Counter(
+        DeliveryAttempt.objects.filter(
+            outcome__in=[AttemptOutcome.INTERRUPTED, AttemptOutcome.RETRY]
+        ).values_list("notification_id", flat=True)
+    )
+    by_message_id = {n.message_id: n.pk for n in due.all()}
+    for message_id, count in received.items():
+        assert count - 1 <= unconfirmed[by_message_id[message_id]], message_id
+    assert DeliveryAttempt.objects.filter(outcome=AttemptOutcome.INTERRUPTED).count() <= 1
+    extra = sum(received.values()) - len(received)
+    print(f"two machines: {len(received)} messages, {extra} duplicate(s), {unconfirmed}")
     # The log is truthful: one "sent" attempt per message, every try on record, none open.
     attempts = DeliveryAttempt.objects.all()
     outcomes = Counter(attempts.values_list("outcome", flat=True))
