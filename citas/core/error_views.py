@@ -5,7 +5,11 @@ database that does not answer, a bug, a request Django refuses): an API client s
 `{"error": {...}}`. Nothing here touches the database.
 """
 
+import sys
+
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
 from django.utils.translation import gettext as _
 from django.views import defaults
 
@@ -37,7 +41,21 @@ def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
     return defaults.page_not_found(request, exception)
 
 
+def _database_unreachable() -> bool:
+    # Django calls handler500 inside its `except` block: the exception is the current one.
+    return isinstance(sys.exc_info()[1], (OperationalError, InterfaceError))
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
+    if _database_unreachable():
+        # Not a bug: the database did not answer (down, failing over, a cut connection).
+        if _is_api(request):
+            message = _("The service is briefly unavailable. Please try again in a moment.")
+            response = _json("unavailable", message, 503)
+        else:
+            response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = "60"
+        return response
     if _is_api(request):
         message = _("Something went wrong on our side. Please try again in a moment.")
         return _json("server_error", message, 500)

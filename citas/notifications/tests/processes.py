@@ -38,16 +38,20 @@ def database_url() -> str:
     return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def start_worker(name: str, sink, *, batch: int, deadline: int, margin: int):
-    env = os.environ | {
-        "DATABASE_URL": database_url(),
-        "EMAIL_URL": f"smtp://127.0.0.1:{sink.port}",
-        "EMAIL_BACKEND": "",
-        "NOTIFICATIONS_SEND_DEADLINE": str(deadline),
-        "WEBHOOKS_DEADLINE": str(deadline),
-        "NOTIFICATIONS_LEASE_MARGIN": str(margin),
-        "REDIS_URL": "",
-    }
+def start_worker(name: str, sink, *, batch: int, deadline: int, margin: int, **extra: str):
+    env = (
+        os.environ
+        | extra
+        | {
+            "DATABASE_URL": database_url(),
+            "EMAIL_URL": f"smtp://127.0.0.1:{sink.port}",
+            "EMAIL_BACKEND": "",
+            "NOTIFICATIONS_SEND_DEADLINE": str(deadline),
+            "WEBHOOKS_DEADLINE": str(deadline),
+            "NOTIFICATIONS_LEASE_MARGIN": str(margin),
+            "REDIS_URL": "",
+        }
+    )
     return subprocess.Popen(  # noqa: S603 — our own module
         [sys.executable, "-m", "citas.notifications.tests.worker_process", name, str(batch)],
         env=env,

@@ -2,6 +2,8 @@
 connection or refuse, and counts what it accepted by Message-ID."""
 
 import asyncio
+import os
+import random
 import socket
 import threading
 from collections import Counter
@@ -52,9 +54,20 @@ class FaultyHandler:
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A free loopback port: from TEST_PORTS ("22100-22199") when set, so that several people
+    sharing one machine keep to their own range; else any port the system offers."""
+    low, _, high = os.environ.get("TEST_PORTS", "").partition("-")
+    candidates = (
+        random.sample(range(int(low), int(high) + 1), int(high) - int(low) + 1) if high else [0]
+    )
+    for port in candidates:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise OSError(f"no free port in TEST_PORTS={os.environ['TEST_PORTS']}")
 
 
 class Sink:
