@@ -26,7 +26,7 @@ def _sign_up(page, base, *, email, name, kind_label, next_path=""):
     page.locator("input[name=password1]").fill(PASSWORD)
     page.locator("input[name=password2]").fill(PASSWORD)
     page.get_by_role("button", name="Registrarse").click()
-    page.get_by_text("Verifique su dirección de correo electrónico").first.wait_for()
+    page.get_by_text("Confirma tu dirección de correo").first.wait_for()
 
 
 def _verify(page, live_server, email):
@@ -50,7 +50,7 @@ def _set_up_authenticator_app(page):
     counter = int(time.time()) // mfa_settings.TOTP_PERIOD
     page.locator("input[name=code]").fill(format_hotp_value(hotp_value(secret, counter)))
     page.get_by_role("button", name="Activar").click()
-    page.get_by_text("La aplicación de autenticación ha sido activada.").wait_for()
+    page.get_by_text("Aplicación de autenticación activada.").wait_for()
 
 
 def test_a_professional_signs_up_creates_a_practice_and_a_colleague_joins(

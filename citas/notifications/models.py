@@ -198,6 +198,16 @@ class NotificationStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# Why the app itself cancelled a pending message: stored in `last_error` as these fixed English
+# keys (rows written before stay readable) and shown in the reader's language.
+CANCELLED_BECAUSE_APPOINTMENT_CHANGED = "appointment changed"
+CANCELLED_BECAUSE_CLIENT_UNSUBSCRIBED = "client unsubscribed"
+CANCEL_NOTES = {
+    CANCELLED_BECAUSE_APPOINTMENT_CHANGED: _("appointment changed"),
+    CANCELLED_BECAUSE_CLIENT_UNSUBSCRIBED: _("client unsubscribed"),
+}
+
+
 class Notification(BaseModel):
     """One message to send. Rows are written in the transaction that changed the appointment
     and sent by the worker; a row is never sent twice (resending creates a new row)."""
@@ -293,6 +303,11 @@ class Notification(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.recipient} ({self.get_status_display()})"
+
+    @property
+    def last_error_text(self) -> str:
+        """`last_error` for people: the app's own cancel notes translated, errors as received."""
+        return str(CANCEL_NOTES.get(self.last_error, self.last_error))
 
     @property
     def message_id(self) -> str:

@@ -13,6 +13,8 @@ from citas.core.timezones import as_utc, at_local_time
 from citas.scheduling.selectors import policy_for
 
 from .models import (
+    CANCELLED_BECAUSE_APPOINTMENT_CHANGED,
+    CANCELLED_BECAUSE_CLIENT_UNSUBSCRIBED,
     CalendarFeed,
     Channel,
     ClientContactPreference,
@@ -161,7 +163,7 @@ def _cancel_pending_reminders(appointment, kinds=AHEAD_KINDS) -> int:
         appointment=appointment,
         kind__in=kinds,
         status=NotificationStatus.PENDING,
-    ).update(status=NotificationStatus.CANCELLED, last_error="appointment changed")
+    ).update(status=NotificationStatus.CANCELLED, last_error=CANCELLED_BECAUSE_APPOINTMENT_CHANGED)
 
 
 def confirmation_requests_cancel(*, appointment) -> int:
@@ -338,7 +340,9 @@ def reminders_unsubscribe(*, client, now: datetime | None = None) -> ClientConta
             appointment__client=client,
             kind__in=AHEAD_KINDS,
             status=NotificationStatus.PENDING,
-        ).update(status=NotificationStatus.CANCELLED, last_error="client unsubscribed")
+        ).update(
+            status=NotificationStatus.CANCELLED, last_error=CANCELLED_BECAUSE_CLIENT_UNSUBSCRIBED
+        )
     return preference
 
 

@@ -177,6 +177,18 @@ def subdivision_choices(country: str) -> list[tuple[str, str]]:
     return sorted(named, key=lambda item: item[1])
 
 
+def subdivision_groups(country: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The same choices for a select: regions first, then the cities and other local calendars
+    (`holidays` lists Spain's "Barcelona" beside "Catalunya"; those are the codes it gives no
+    name to)."""
+    aliases = holidays.country_holidays(country).get_subdivision_aliases()
+    regions, local = [], []
+    for code, name in subdivision_choices(country):
+        (regions if aliases.get(code) else local).append((code, name))
+    groups = [(_("Regions"), regions), (_("Cities and other local calendars"), local)]
+    return [(label, choices) for label, choices in groups if choices]
+
+
 class HolidayImportForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     country = forms.ChoiceField(
@@ -195,7 +207,7 @@ class HolidayImportForm(forms.Form):
     subdivision = forms.CharField(
         label=_("Region"),
         required=False,
-        max_length=8,
+        max_length=32,
         widget=forms.Select,
         help_text=_("Leave it on “National holidays only” to skip regional holidays."),
     )
@@ -210,7 +222,7 @@ class HolidayImportForm(forms.Form):
             self.initial["country"] = chosen
         self.fields["subdivision"].widget.choices = [
             ("", _("National holidays only")),
-            *subdivision_choices(chosen),
+            *subdivision_groups(chosen),
         ]
 
     def clean(self):
@@ -220,18 +232,19 @@ class HolidayImportForm(forms.Form):
         if not country or not subdivision:
             return cleaned
         codes = [code for code, _name in subdivision_choices(country)]
+        by_upper = {code.upper(): code for code in codes}
         if not codes:
             self.add_error(
                 "subdivision",
                 _("This country has no regional holidays: choose “National holidays only”."),
             )
-        elif subdivision not in codes:
+        elif subdivision not in by_upper:
             self.add_error(
                 "subdivision",
                 _("That region does not belong to the country. Valid codes: %(codes)s.")
                 % {"codes": ", ".join(sorted(codes))},
             )
-        cleaned["subdivision"] = subdivision
+        cleaned["subdivision"] = by_upper.get(subdivision, subdivision)
         return cleaned
 
 

@@ -3,8 +3,10 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from citas.core.errors import ServiceError
@@ -158,15 +160,27 @@ def local_day_bounds(day: date, last_day: date, tz: ZoneInfo) -> tuple[datetime,
 
 
 def holiday_names(*, year: int, country: str, subdivision: str) -> dict[date, str]:
-    """Holiday names in Spanish where the calendar has them, else in the country's language."""
+    """Holiday names in the active language where the calendar has it (Spain's has "es",
+    "en_US", "ca"…), else in Spanish, else in the country's own language."""
     country_calendar = holidays.country_holidays(country)
-    language = (
-        "es" if "es" in country_calendar.supported_languages else country_calendar.default_language
-    )
     calendar = holidays.country_holidays(
-        country, subdiv=subdivision or None, years=year, language=language
+        country,
+        subdiv=subdivision or None,
+        years=year,
+        language=_holiday_language(
+            country_calendar.supported_languages, country_calendar.default_language
+        ),
     )
     return dict(sorted(calendar.items()))
+
+
+def _holiday_language(supported: tuple[str, ...], default: str) -> str:
+    wanted = (translation.get_language() or settings.LANGUAGE_CODE).replace("-", "_")
+    base = wanted.split("_")[0]
+    for candidate in (wanted, base, *sorted(code for code in supported if code.startswith(base))):
+        if candidate in supported:
+            return candidate
+    return "es" if "es" in supported else default
 
 
 @transaction.atomic

@@ -248,3 +248,23 @@ def test_the_nav_shows_notifications_to_managers(owner_client):
     response = owner_client.get(reverse("practices:dashboard"))
 
     assert LOG in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "note", "not_shown"),
+    [("es", "cita cambiada", "appointment changed"), ("en", "appointment changed", None)],
+)
+def test_a_reminder_cancelled_by_a_change_says_why_in_the_readers_language(
+    owner_client, logged, language, note, not_shown
+):
+    appointment = logged.filter(kind="reminder").first().appointment
+    with time_machine.travel(NOW, tick=False):
+        on_appointment_event(appointment=appointment, kind="cancelled", by_client=True)
+    assert logged.filter(kind="reminder", status="cancelled").exists()
+
+    html = owner_client.get(
+        LOG, {"status": "cancelled"}, HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+
+    assert note in html
+    assert not_shown is None or not_shown not in html

@@ -367,3 +367,32 @@ def test_the_time_off_form_keeps_the_times_and_hides_them_for_full_days_with_js(
     assert 'id="id_end_time"' in content
     assert 'data-hides="#id_start_time,#id_end_time"' in content
     assert "js/app.js" in content
+
+
+def test_the_spanish_region_list_keeps_barcelona_city_apart_from_the_regions(owner_client):
+    html = owner_client.get(reverse("scheduling:holidays"), HTTP_ACCEPT_LANGUAGE="es")
+    html = html.content.decode()
+
+    regions, cities = (
+        html.index('<optgroup label="Regiones">'),
+        html.index('<optgroup label="Ciudades y otros calendarios locales">'),
+    )
+    assert regions < html.index('value="CT"') < cities < html.index('value="Barcelona"')
+
+
+def test_barcelona_city_holidays_are_imported(owner_client):
+    data = {"year": "2026", "country": "ES", "subdivision": "Barcelona"}
+
+    response = owner_client.post(reverse("scheduling:holidays"), data)
+
+    assert response.status_code == 302
+    assert TimeOff.objects.filter(reason="festivo", professional=None).count() == 14
+
+
+@pytest.mark.parametrize(("language", "new_year"), [("es", "Año Nuevo"), ("en", "New Year's Day")])
+def test_holiday_names_are_saved_in_the_language_of_the_page(owner_client, language, new_year):
+    data = {"year": "2026", "country": "ES", "subdivision": "MD"}
+
+    owner_client.post(reverse("scheduling:holidays"), data, HTTP_ACCEPT_LANGUAGE=language)
+
+    assert TimeOff.objects.filter(reason="festivo", note=new_year).count() == 1
