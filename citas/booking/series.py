@@ -58,6 +58,19 @@ CONFLICT_LABELS = {
 }
 
 
+class SeriesSlotTaken(SlotTaken):
+    """A lost race for one occurrence: the whole series is refused, still a "slot taken"."""
+
+    def __init__(self, message):
+        ServiceError.__init__(self, message, field="starts", code="slot_taken")
+
+
+def _refusal(exc: ServiceError, message: str, field: str) -> ServiceError:
+    if isinstance(exc, SlotTaken):
+        return SeriesSlotTaken(message)
+    return ServiceError(message, field=exc.field if exc.field != "start" else field, code=exc.code)
+
+
 @dataclass(frozen=True)
 class Occurrence:
     start: datetime
@@ -230,12 +243,11 @@ def series_book(
                     series=series,
                 )
             except ServiceError as exc:
-                raise ServiceError(
-                    _("%(when)s: %(reason)s Nothing was booked.")
-                    % {"when": _when(start, tz), "reason": exc.message},
-                    field=exc.field if exc.field != "start" else "starts",
-                    code=exc.code,
-                ) from exc
+                message = _("%(when)s: %(reason)s Nothing was booked.") % {
+                    "when": _when(start, tz),
+                    "reason": exc.message,
+                }
+                raise _refusal(exc, message, "starts") from exc
     return series
 
 
@@ -300,10 +312,9 @@ def series_move(
                     )
                 )
             except ServiceError as exc:
-                raise ServiceError(
-                    _("%(when)s: %(reason)s Nothing was moved.")
-                    % {"when": _when(target, tz), "reason": exc.message},
-                    field="start",
-                    code=exc.code,
-                ) from exc
+                message = _("%(when)s: %(reason)s Nothing was moved.") % {
+                    "when": _when(target, tz),
+                    "reason": exc.message,
+                }
+                raise _refusal(exc, message, "start") from exc
     return sorted(moved, key=lambda member: member.start)
