@@ -59,7 +59,7 @@ def test_a_preview_without_count_or_until_is_a_clear_400(clinic):
     response = clinic.api().post(reverse("api:series_preview"), body, format="json")
     assert response.status_code == 400
     error = response.json()["error"]
-    assert error["message"] == "Give either the number of appointments or the last date."
+    assert error["message"] == "Indica el número de citas o la última fecha, no ambos."
     assert AppointmentSeries.objects.count() == 0
 
 

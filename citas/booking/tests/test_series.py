@@ -170,7 +170,8 @@ def test_one_refused_occurrence_books_none_of_the_series(s):
         book_series(s, starts)
 
     assert refusal.value.code == "slot_taken"
-    assert "Nothing was booked" in str(refusal.value.message)
+    assert str(refusal.value.message).startswith("30/03/2027 10:00: ")
+    assert "No se ha reservado ninguna" in str(refusal.value.message)
     assert list(Appointment.objects.all()) == [other]
     assert AppointmentSeries.objects.count() == 0
 
@@ -262,7 +263,7 @@ def test_a_move_that_fails_for_one_occurrence_moves_none(s):
         by_client=False,
     )
 
-    with pytest.raises(ServiceError, match="Nothing was moved"):
+    with pytest.raises(ServiceError, match="No se ha movido ninguna"):
         series_move(
             appointment=appointments[0],
             scope=SeriesScope.ALL,

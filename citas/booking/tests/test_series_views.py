@@ -123,9 +123,7 @@ def test_a_time_taken_after_the_preview_books_nothing_and_says_which(
 
 def test_nothing_kept_is_a_clear_error(member_client, service, professional):
     response = member_client.post(BOOK, confirmed(series_form(service, professional), keep=()))
-    assert response.context["form"].non_field_errors() == [
-        "Keep at least one appointment of the series."
-    ]
+    assert response.context["form"].non_field_errors() == ["Deja al menos una cita de la serie."]
     assert AppointmentSeries.objects.count() == 0
 
 
