@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from citas.calendars.models import ExternalBusy
 from citas.core.errors import ServiceError
 from citas.core.timezones import as_utc, at_local_time
+from citas.notifications.services import series_booked_notify
 from citas.scheduling.models import TimeOff, TimeOffReason
 
 from .models import (
@@ -227,20 +228,23 @@ def series_book(
             frequency=frequency,
             created_by=by if by is not None and by.is_authenticated else None,
         )
+        booked = []
         for start in starts:
             try:
-                appointment_book(
-                    practice=practice,
-                    professional=professional,
-                    service=service,
-                    client=client,
-                    start=start,
-                    by=by,
-                    by_client=False,
-                    channel=channel,
-                    notes=notes,
-                    now=now,
-                    series=series,
+                booked.append(
+                    appointment_book(
+                        practice=practice,
+                        professional=professional,
+                        service=service,
+                        client=client,
+                        start=start,
+                        by=by,
+                        by_client=False,
+                        channel=channel,
+                        notes=notes,
+                        now=now,
+                        series=series,
+                    )
                 )
             except ServiceError as exc:
                 message = _("%(when)s: %(reason)s Nothing was booked.") % {
@@ -248,6 +252,7 @@ def series_book(
                     "reason": exc.message,
                 }
                 raise _refusal(exc, message, "starts") from exc
+        series_booked_notify(appointments=booked)
     return series
 
 

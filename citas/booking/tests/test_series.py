@@ -20,6 +20,8 @@ from citas.booking.series import (
 from citas.booking.services import appointment_book
 from citas.core.errors import ServiceError
 from citas.core.factories import ClientFactory
+from citas.notifications.models import Notification, NotificationKind
+from citas.notifications.rendering import render_notification
 from citas.scheduling.models import TimeOff, TimeOffReason
 
 from .helpers import bookable_practice
@@ -273,4 +275,26 @@ def test_a_move_that_fails_for_one_occurrence_moves_none(s):
 
     assert [Appointment.objects.get(pk=a.pk).start for a in appointments] == [
         a.start for a in appointments
+    ]
+
+
+def test_the_client_gets_one_email_for_the_series_with_every_date_and_a_reminder_each(s):
+    starts = weekly(s, count=3)
+    series = book_series(s, starts)
+    appointments = list(series.appointments.order_by("start"))
+
+    emails = Notification.objects.filter(
+        kind=NotificationKind.CONFIRMED, channel="email", status="pending"
+    )
+    (email,) = emails
+    assert email.appointment_id == appointments[0].pk
+    rendered = render_notification(email)
+    for appointment in appointments:
+        assert f"appointment-{appointment.pk}@" in rendered.attachments[0][1]
+    assert rendered.attachments[0][1].count("BEGIN:VEVENT") == 3
+    assert "METHOD:PUBLISH" in rendered.attachments[0][1]
+    assert rendered.text.count("\n- ") == 3
+    reminders = Notification.objects.filter(kind=NotificationKind.REMINDER, status="pending")
+    assert sorted(set(reminders.values_list("appointment_id", flat=True))) == [
+        a.pk for a in appointments
     ]
