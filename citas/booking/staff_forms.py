@@ -245,7 +245,9 @@ def series_rows(occurrences, tz: ZoneInfo) -> list[dict]:
             "value": format_start(occurrence.start),
             "local": occurrence.start.astimezone(tz),
             "move_widget": DateTime24Widget().render(
-                f"move_{index}", "", attrs={"id": f"move-{index}"}
+                f"move_{index}",
+                "",
+                attrs={"id": f"move-{index}", "class": "form-control form-control-sm"},
             ),
             "keep": not occurrence.conflict,
             "occurrence": occurrence,
