@@ -4,7 +4,8 @@ inputs check shape and types, the services decide."""
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from citas.booking.models import AppointmentStatus
+from citas.booking.models import AppointmentStatus, SeriesFrequency
+from citas.booking.series import CONFLICT_LABELS, MAX_OCCURRENCES, SeriesScope
 from citas.notifications.models import NotificationStatus, WebhookEvent
 
 from .fields import AwareDateTimeField, StrictSerializer
@@ -146,6 +147,11 @@ class AppointmentSerializer(serializers.Serializer):
         help_text=_("When the client answered “I'll be there” to a reminder; null if not yet."),
     )
     notes = serializers.CharField()
+    series = serializers.IntegerField(
+        source="series_id",
+        allow_null=True,
+        help_text=_("The recurring series this appointment belongs to; null if none."),
+    )
     created_at = serializers.DateTimeField()
 
 
@@ -193,6 +199,64 @@ class MyRescheduleSerializer(StrictSerializer):
 
 class ReasonSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class SeriesPreviewSerializer(StrictSerializer):
+    professional = serializers.IntegerField(min_value=1, max_value=2**62)
+    service = serializers.IntegerField(min_value=1, max_value=2**62)
+    start = AwareDateTimeField(
+        help_text=_("The first appointment; the others keep its local time.")
+    )
+    frequency = serializers.ChoiceField(choices=SeriesFrequency.choices)
+    count = serializers.IntegerField(
+        min_value=2, max_value=MAX_OCCURRENCES, required=False, allow_null=True, default=None
+    )
+    until = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text=_("Last day (inclusive).")
+    )
+
+
+class SeriesOccurrenceSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    conflict = serializers.ChoiceField(
+        choices=["", *CONFLICT_LABELS],
+        help_text=_("Empty when the time is free; otherwise what stands in its way."),
+    )
+    message = serializers.CharField()
+
+
+class SeriesCreateSerializer(StrictSerializer):
+    professional = serializers.IntegerField(min_value=1, max_value=2**62)
+    service = serializers.IntegerField(min_value=1, max_value=2**62)
+    client = serializers.IntegerField(min_value=1, max_value=2**62)
+    frequency = serializers.ChoiceField(choices=SeriesFrequency.choices)
+    starts = serializers.ListField(
+        child=AwareDateTimeField(),
+        min_length=1,
+        max_length=MAX_OCCURRENCES,
+        help_text=_("Every occurrence to book (the preview's, minus skipped, plus moved ones)."),
+    )
+    notes = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class SeriesSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    frequency = serializers.ChoiceField(choices=SeriesFrequency.choices)
+    client = serializers.IntegerField(source="client_id")
+    service = serializers.IntegerField(source="service_id")
+    appointments = AppointmentSerializer(many=True)
+
+
+class SeriesScopeSerializer(StrictSerializer):
+    scope = serializers.ChoiceField(choices=SeriesScope.CHOICES)
+
+
+class SeriesCancelSerializer(SeriesScopeSerializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class SeriesMoveSerializer(SeriesScopeSerializer):
+    start = AwareDateTimeField(help_text=_("The new time of this appointment."))
 
 
 class EmptySerializer(StrictSerializer):

@@ -7,7 +7,7 @@ from citas.privacy import api as privacy_api
 from citas.reports import api as reports_api
 
 from . import token_views
-from .views import appointments, clients, common, me, public, webhooks
+from .views import appointments, clients, common, me, public, series, webhooks
 
 practice = [
     path("", public.PracticeDetail.as_view(), name="practice"),
@@ -33,6 +33,8 @@ appointment = [
             ("no-show", appointments.AppointmentNoShow),
         )
     ),
+    path("series/cancel/", series.SeriesCancel.as_view(), name="appointment_series_cancel"),
+    path("series/move/", series.SeriesMove.as_view(), name="appointment_series_move"),
 ]
 client = [
     path("", clients.ClientDetail.as_view(), name="client"),
@@ -57,6 +59,8 @@ v1 = [
     path("practices/<slug:slug>/", include(practice)),
     path("appointments/", appointments.AppointmentList.as_view(), name="appointments"),
     path("appointments/<int:pk>/", include(appointment)),
+    path("series/", series.SeriesCreate.as_view(), name="series"),
+    path("series/preview/", series.SeriesPreview.as_view(), name="series_preview"),
     path("clients/", clients.ClientList.as_view(), name="clients"),
     path("clients/<int:pk>/", include(client)),
     path("webhooks/", webhooks.WebhookList.as_view(), name="webhooks"),

@@ -125,6 +125,32 @@ class AppointmentChannel(models.TextChoices):
     API = "api", _("API")
 
 
+class SeriesFrequency(models.TextChoices):
+    WEEKLY = "weekly", _("Every week")
+    BIWEEKLY = "biweekly", _("Every 2 weeks")
+    MONTHLY = "monthly", _("Every month")
+
+
+class AppointmentSeries(BaseModel):
+    """Appointments booked together by the staff at one local wall time (see series.py);
+    each occurrence is an ordinary Appointment pointing here."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="series")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="series")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="series")
+    frequency = models.CharField(_("repeats"), max_length=16, choices=SeriesFrequency.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("appointment series")
+        verbose_name_plural = _("appointment series")
+
+    def __str__(self) -> str:
+        return f"{self.service} · {self.client} · {self.get_frequency_display()}"
+
+
 class AppointmentQuerySet(models.QuerySet):
     def active(self):
         """Appointments that hold their time: pending or confirmed."""
@@ -192,6 +218,13 @@ class Appointment(BaseModel):
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    series = models.ForeignKey(
+        AppointmentSeries,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="appointments",
     )
 
     objects = AppointmentManager()

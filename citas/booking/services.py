@@ -33,6 +33,7 @@ from .models import (
     AppointmentChannel,
     AppointmentEvent,
     AppointmentEventKind,
+    AppointmentSeries,
     AppointmentStatus,
     Client,
 )
@@ -100,6 +101,7 @@ def client_merge(*, practice: Practice, keep: Client, merge: Client, by) -> Clie
         raise ServiceError(_("Choose two different clients."), field="merge")
     with transaction.atomic():
         Appointment.objects.filter(client=merge).update(client=keep)
+        AppointmentSeries.objects.filter(client=merge).update(client=keep)
         for field in ("full_name", "email", "phone", "notes", "user", "privacy_accepted_at"):
             if not getattr(keep, field):
                 setattr(keep, field, getattr(merge, field))
@@ -166,6 +168,7 @@ def appointment_book(
     notes: str = "",
     override_policy: bool = False,
     now: datetime | None = None,
+    series=None,
 ) -> Appointment:
     """`channel` says where the booking came from; by default the booking page when the client
     books, the staff otherwise (the API passes its own)."""
@@ -220,6 +223,7 @@ def appointment_book(
             price=service.price,
             channel=channel,
             created_by=by if by is not None and by.is_authenticated else None,
+            series=series,
         )
         extra = {"override": True} if override_policy else {}
         _record(appointment, kind=AppointmentEventKind.CREATED, by=by, by_client=by_client, **extra)

@@ -10,7 +10,9 @@ from citas.core.forms import DateTime24Widget
 from citas.core.timezones import is_ambiguous, is_nonexistent, outside_browse_years
 from citas.practices.models import Practice
 
-from .models import AppointmentStatus, Client
+from .forms import format_start, parse_start
+from .models import AppointmentStatus, Client, SeriesFrequency
+from .series import MAX_OCCURRENCES, SeriesScope
 from .staff_selectors import (
     AppointmentFilters,
     Tab,
@@ -195,6 +197,17 @@ class StaffBookingForm(RepeatedHourMixin, OverrideMixin, PracticeFormMixin, form
     email = forms.EmailField(label=_("Email"), required=False)
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea({"rows": 2}))
+    frequency = forms.ChoiceField(
+        label=_("Repeat"),
+        choices=[("", _("Does not repeat")), *SeriesFrequency.choices],
+        required=False,
+    )
+    count = forms.IntegerField(
+        label=_("Number of appointments"), min_value=2, max_value=MAX_OCCURRENCES, required=False
+    )
+    until = forms.DateField(
+        label=_("Or until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     override_policy = forms.BooleanField(label=OVERRIDE_LABEL, required=False)
     confirm_override = forms.BooleanField(label=CONFIRM_LABEL, required=False)
 
@@ -207,6 +220,11 @@ class StaffBookingForm(RepeatedHourMixin, OverrideMixin, PracticeFormMixin, form
     def clean(self):
         data = super().clean()
         self._resolve_repeated_hour(data)
+        if data.get("frequency") and data.get("override_policy"):
+            self.add_error(
+                "override_policy",
+                _("A series follows the booking rules: skip or move the times outside them."),
+            )
         if not data.get("client"):
             if not data.get("full_name"):
                 self.add_error("full_name", _("Choose a client or enter the new client's name."))
@@ -234,6 +252,51 @@ class RescheduleForm(RepeatedHourMixin, OverrideMixin, PracticeFormMixin, forms.
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+    scope = forms.ChoiceField(choices=SeriesScope.CHOICES, required=False)
+
+
+def series_rows(occurrences, tz: ZoneInfo) -> list[dict]:
+    """The preview's rows as the form shows them: kept unless something stands in the way."""
+    return [
+        {
+            "index": index,
+            "value": format_start(occurrence.start),
+            "local": occurrence.start.astimezone(tz),
+            "move_widget": DateTime24Widget().render(
+                f"move_{index}",
+                "",
+                attrs={"id": f"move-{index}", "class": "form-control form-control-sm"},
+            ),
+            "keep": not occurrence.conflict,
+            "occurrence": occurrence,
+        }
+        for index, occurrence in enumerate(occurrences)
+    ]
+
+
+def chosen_starts(data, tz: ZoneInfo) -> tuple[list[datetime], str]:
+    """The starts the staff kept in the preview (each moved if they typed a new time), or an
+    error message."""
+    kept = set(data.getlist("keep"))
+    starts = []
+    for index in range(MAX_OCCURRENCES):
+        value = data.get(f"occurrence_{index}")
+        if value is None:
+            break
+        if str(index) not in kept:
+            continue
+        start = parse_start(value)
+        moved = DateTime24Widget().value_from_datadict(data, None, f"move_{index}").strip()
+        if moved:
+            start = parse_local_datetime(moved, tz)
+            if start is None or (start.tzinfo is tz and is_nonexistent(start, tz)):
+                return [], str(_("Enter a date and time such as 2026-12-01T10:00."))
+        if start is None:
+            return [], str(_("The list of appointments could not be read. Preview it again."))
+        starts.append(start)
+    if not starts:
+        return [], str(_("Keep at least one appointment of the series."))
+    return starts, ""
 
 
 class AppointmentFilterForm(PracticeFormMixin, forms.Form):

@@ -15,7 +15,7 @@ from citas.core.timezones import as_utc, local_midnight
 from citas.practices.models import Practice, Professional
 from citas.scheduling.models import BookingPolicy, WorkingHours
 
-from .models import Appointment, AppointmentStatus, Client
+from .models import Appointment, AppointmentStatus, Client, SeriesFrequency
 from .rules import slot_for
 
 DEFAULT_DAY_START = time(7)
@@ -42,6 +42,7 @@ AGENDA_FIELDS = (
     "professional__display_name",
     "professional__color",
     "client_confirmed_at",
+    "series_id",
 )
 
 
@@ -200,3 +201,20 @@ def asks_confirmation(practice: Practice) -> bool:
         return bool(practice.booking_policy.confirmation_request_hours)
     except BookingPolicy.DoesNotExist:
         return False
+
+
+def series_info(appointment) -> dict | None:
+    """Where the appointment stands in its series (one query), or None."""
+    if appointment.series_id is None:
+        return None
+    rows = list(
+        Appointment.objects.filter(series_id=appointment.series_id)
+        .order_by("start", "pk")
+        .values_list("pk", "series__frequency")
+    )
+    ids = [pk for pk, _ in rows]
+    return {
+        "label": SeriesFrequency(rows[0][1]).label,
+        "position": ids.index(appointment.pk) + 1,
+        "total": len(ids),
+    }

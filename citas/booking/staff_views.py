@@ -23,9 +23,10 @@ from citas.core.timezones import is_ambiguous
 from citas.practices.selectors import require_membership
 from citas.scheduling.calendar_events import time_off_events
 
-from . import services, staff_selectors
+from . import series, services, staff_selectors
 from .models import ACTIVE_STATUSES, AppointmentStatus
 from .selectors import appointment_for_member
+from .series_views import agenda_book_series
 from .staff_forms import (
     AgendaFeedForm,
     AppointmentFilterForm,
@@ -139,6 +140,10 @@ def _event(row: dict, tz, status_labels: dict) -> dict:
     mark = "✓ " if confirmed_by_client and status in ACTIVE_STATUSES else ""
     if mark:
         classes.append("client-confirmed")
+    # A recurring series' appointments carry a ↻, so that staff think twice before moving one.
+    if row["series_id"]:
+        mark += "↻ "
+        classes.append("in-series")
     return {
         "id": row["id"],
         "resourceIds": [row["professional_id"]],
@@ -157,6 +162,7 @@ def _event(row: dict, tz, status_labels: dict) -> dict:
             "status": status,
             "statusLabel": status_labels[status],
             "clientConfirmed": confirmed_by_client,
+            "series": row["series_id"],
             "professional": row["professional__display_name"],
             "service": row["service__name"],
             "serviceColor": row["service__color"],
@@ -231,6 +237,8 @@ def agenda_book(request: HttpRequest) -> HttpResponse:
         form = StaffBookingForm(initial=request.GET.dict(), practice=practice)
         return render(request, "booking/staff/book_form.html", {"form": form})
     form = StaffBookingForm(request.POST, practice=practice)
+    if form.is_valid() and form.cleaned_data["frequency"]:
+        return agenda_book_series(request, form)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -318,6 +326,8 @@ def _render_detail(request, appointment, *, reschedule_form=None, status=200):
         "can_close": appointment.status == AppointmentStatus.CONFIRMED and started,
         "reschedule_form": reschedule_form,
         "asks_confirmation": asks_confirmation(appointment.practice),
+        "series_info": staff_selectors.series_info(appointment),
+        "scope_choices": series.SeriesScope.CHOICES,
     }
     return render(request, "booking/staff/appointment_detail.html", context, status=status)
 
@@ -364,8 +374,17 @@ def appointment_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
     if not form.is_valid():
         messages.error(request, form.errors["reason"][0])
         return redirect("booking_staff:appointment_detail", pk=pk)
+    scope = form.cleaned_data["scope"]
     try:
-        ACTIONS[action](appointment, request.user, form.cleaned_data["reason"])
+        if action == "cancelar" and scope and scope != series.SeriesScope.THIS:
+            series.series_cancel(
+                appointment=appointment,
+                scope=scope,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        else:
+            ACTIONS[action](appointment, request.user, form.cleaned_data["reason"])
     except ServiceError as error:
         messages.error(request, error.message)
     else:
@@ -378,7 +397,26 @@ def appointment_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
 def appointment_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     appointment = appointment_for_member(request, pk)
     form = RescheduleForm(request.POST, practice=appointment.practice)
-    if form.is_valid():
+    scope = request.POST.get("scope", series.SeriesScope.THIS)
+    if form.is_valid() and scope != series.SeriesScope.THIS:
+        try:
+            if form.cleaned_data["professional"].pk != appointment.professional_id:
+                raise ServiceError(
+                    _("Move a series to another professional one appointment at a time."),
+                    field="professional",
+                )
+            series.series_move(
+                appointment=appointment,
+                scope=scope,
+                start=form.cleaned_data["start"],
+                by=request.user,
+            )
+        except ServiceError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Appointments moved."))
+            return redirect("booking_staff:appointment_detail", pk=pk)
+    elif form.is_valid():
         try:
             services.appointment_reschedule(
                 appointment=appointment,

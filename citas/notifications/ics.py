@@ -107,6 +107,18 @@ def appointment_ics(data: EventData, *, now: datetime | None = None) -> bytes:
     return calendar.to_ical()
 
 
+def series_ics(events: list[EventData], *, now: datetime | None = None) -> bytes:
+    """Every occurrence of a series as its own VEVENT (the same UIDs as the single-appointment
+    files, so a later change or cancellation updates the right one). METHOD:PUBLISH, which
+    RFC 5546 allows with several events; calendar programs import them all."""
+    calendar = _calendar("PUBLISH")
+    stamp = now or timezone.now()
+    for data in events:
+        calendar.add_component(_event(data, stamp=stamp))
+    _add_timezones(calendar, events)
+    return calendar.to_ical()
+
+
 def feed_ics(name: str, events: list[EventData], *, now: datetime | None = None) -> bytes:
     calendar = _calendar(name=name)
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})

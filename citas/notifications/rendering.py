@@ -114,6 +114,18 @@ def _appointment_context(notification) -> dict:
                 reverse("privacy_public:notice", args=[notification.practice.slug])
             ),
         }
+        if payload.get("series"):
+            context["series"] = [
+                {
+                    "start": datetime.fromisoformat(row["start"]),
+                    "end": datetime.fromisoformat(row["end"]),
+                    "appointment_id": row["appointment_id"],
+                    "when": format_when(
+                        datetime.fromisoformat(row["start"]), tz, notification.language
+                    ),
+                }
+                for row in payload["series"]
+            ]
         if payload.get("previous_start"):
             previous = datetime.fromisoformat(payload["previous_start"])
             context["previous_when"] = format_when(previous, tz, notification.language)
@@ -184,20 +196,33 @@ def _attachments(notification, context: dict) -> list[tuple[str, str, str]]:
         payload["practice"],
         payload.get("practice_email") or parseaddr(settings.DEFAULT_FROM_EMAIL)[1],
     )
-    data = ics.EventData(
-        appointment_id=payload["appointment_id"],
-        start=context["start"],
-        end=context["end"],
-        tz=payload["tz"],
-        summary=f"{payload['service']} · {payload['practice']}",
-        location=payload.get("address", ""),
-        organizer_name=name,
-        organizer_email=email,
-        description=context["manage_url"],
-        sequence=payload.get("sequence", 0),
-        cancelled=method == "CANCEL",
-    )
-    content = ics.appointment_ics(data, now=notification.due_at).decode()
+    occurrences = context.get("series") or [
+        {
+            "appointment_id": payload["appointment_id"],
+            "start": context["start"],
+            "end": context["end"],
+        }
+    ]
+    events = [
+        ics.EventData(
+            appointment_id=occurrence["appointment_id"],
+            start=occurrence["start"],
+            end=occurrence["end"],
+            tz=payload["tz"],
+            summary=f"{payload['service']} · {payload['practice']}",
+            location=payload.get("address", ""),
+            organizer_name=name,
+            organizer_email=email,
+            description=context["manage_url"],
+            sequence=payload.get("sequence", 0),
+            cancelled=method == "CANCEL",
+        )
+        for occurrence in occurrences
+    ]
+    if len(events) > 1:
+        content = ics.series_ics(events, now=notification.due_at).decode()
+        return [("citas.ics", content, "text/calendar; method=PUBLISH")]
+    content = ics.appointment_ics(events[0], now=notification.due_at).decode()
     return [("cita.ics", content, f"text/calendar; method={method}")]
 
 

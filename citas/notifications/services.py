@@ -171,6 +171,28 @@ def confirmation_requests_cancel(*, appointment) -> int:
     return _cancel_pending_reminders(appointment, kinds=[NotificationKind.CONFIRMATION_REQUEST])
 
 
+def series_booked_notify(*, appointments) -> None:
+    """One message for a series the staff booked: the first occurrence's confirmation lists
+    every occurrence (and carries them all in its .ics); the others' confirmations are
+    dropped in the same transaction, before anything is sent. Reminders stay per occurrence."""
+    if len(appointments) < 2:
+        return
+    first, *others = sorted(appointments, key=lambda appointment: appointment.start)
+    confirmations = Notification.objects.filter(
+        kind=NotificationKind.CONFIRMED, status=NotificationStatus.PENDING
+    )
+    confirmations.filter(appointment__in=others).update(
+        status=NotificationStatus.CANCELLED, last_error="sent with the series"
+    )
+    listed = [
+        {"appointment_id": a.pk, "start": a.start.isoformat(), "end": a.end.isoformat()}
+        for a in [first, *others]
+    ]
+    for row in confirmations.filter(appointment=first):
+        row.payload = row.payload | {"series": listed}
+        row.save(update_fields=["payload"])
+
+
 def on_appointment_event(
     *,
     appointment,

@@ -38,6 +38,38 @@ def routes(appointment, client, webhook):
             ("post", reverse(f"api:appointment_{action}", args=[a]), {})
             for action in ("cancel", "confirm", "reject", "complete", "no-show")
         ),
+        (
+            "post",
+            reverse("api:appointment_series_cancel", args=[a]),
+            {"scope": "all"},
+        ),
+        (
+            "post",
+            reverse("api:appointment_series_move", args=[a]),
+            {"scope": "all", "start": new_start},
+        ),
+        (
+            "post",
+            reverse("api:series_preview"),
+            {
+                "professional": appointment.professional_id,
+                "service": appointment.service_id,
+                "start": new_start,
+                "frequency": "weekly",
+                "count": 3,
+            },
+        ),
+        (
+            "post",
+            reverse("api:series"),
+            {
+                "professional": appointment.professional_id,
+                "service": appointment.service_id,
+                "client": c,
+                "frequency": "weekly",
+                "starts": [new_start],
+            },
+        ),
         ("get", reverse("api:clients"), None),
         ("post", reverse("api:clients"), {"full_name": "X", "email": "x@example.com"}),
         ("get", reverse("api:client", args=[c]), None),
@@ -101,6 +133,8 @@ def test_nobody_outside_the_practice_reaches_its_data(kind, victim, other_clinic
     # Each collection's row of this practice, which another practice's listing must not show.
     hidden = {
         reverse("api:appointments"): appointment.pk,
+        reverse("api:series"): None,
+        reverse("api:series_preview"): None,
         reverse("api:clients"): clinic.client_record.pk,
         reverse("api:webhooks"): webhook.pk,
     }
