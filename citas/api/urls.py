@@ -55,6 +55,7 @@ my_appointment = [
 ]
 v1 = [
     path("practices/<slug:slug>/", include(practice)),
+    path("booking-challenge/", public.BookingChallenge.as_view(), name="booking_challenge"),
     path("appointments/", appointments.AppointmentList.as_view(), name="appointments"),
     path("appointments/<int:pk>/", include(appointment)),
     path("clients/", clients.ClientList.as_view(), name="clients"),

@@ -29,6 +29,7 @@ from citas.privacy.services import consent_record
 from citas.scheduling.selectors import availability_for
 
 from .abuse import availability_reads_exceeded, booking_attempt_refusal
+from .challenge import challenge_refusal, challenge_shown, widget_strings
 from .forms import ANY, BookingForm, StepForm, format_start
 from .selectors import appointment_for_token
 from .services import SlotTaken, appointment_book, client_for_booking
@@ -255,7 +256,14 @@ def booking_page(request: HttpRequest, practice_slug: str) -> HttpResponse:
                 **_initial_for(request.user),
             },
         )
+        _offer_challenge(request, context)
     return _render(request, context, status=status)
+
+
+def _offer_challenge(request: HttpRequest, context: dict[str, Any]) -> None:
+    """The proof-of-work widget goes with the form once this address needs it."""
+    if challenge_shown(_client_ip(request)):
+        context["challenge_strings"] = widget_strings()
 
 
 def _client_ip(request: HttpRequest) -> str:
@@ -306,7 +314,11 @@ def booking_submit(request: HttpRequest, practice_slug: str) -> HttpResponse:
         return _too_many(request, practice)
     form = _booking_form(practice, {}, data=request.POST)
     now = timezone.now()
-    if form.is_valid():
+    refusal = challenge_refusal(ip=_client_ip(request), payload=request.POST.get("altcha", ""))
+    if refusal:
+        form.is_valid()
+        form.add_error(None, refusal)
+    elif form.is_valid():
         data = form.cleaned_data
         refusal = booking_attempt_refusal(practice=practice, email=data["email"])
         if refusal:
@@ -359,6 +371,7 @@ def booking_submit(request: HttpRequest, practice_slug: str) -> HttpResponse:
     context = _steps(practice, _retry_params(form, practice, keep_start=True), now=now)
     context["form"] = form
     context["privacy_notice"] = notice_current(practice)
+    _offer_challenge(request, context)
     return _render(request, context, status=400)
 
 

@@ -2,6 +2,7 @@
 
 from zoneinfo import ZoneInfo
 
+from allauth.account.adapter import get_adapter as get_account_adapter
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
@@ -17,9 +18,11 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from citas.booking.abuse import booking_attempt_refusal
+from citas.booking.challenge import challenge_refusal, new_challenge
 from citas.booking.models import AppointmentChannel
 from citas.booking.services import appointment_book, client_for_booking
 from citas.catalog.models import Service
+from citas.core.errors import ServiceError
 from citas.practices.models import Practice, Professional
 from citas.privacy.models import ConsentChannel, ConsentPurpose
 from citas.privacy.services import consent_record
@@ -30,6 +33,7 @@ from ..serializers import (
     AvailabilityQuerySerializer,
     AvailabilitySerializer,
     BookingSerializer,
+    ChallengeSerializer,
     PracticeSerializer,
     PracticeUpdateSerializer,
     ProfessionalSerializer,
@@ -166,6 +170,27 @@ class Availability(PublicView):
         return Response({"timezone": practice.timezone, "days": days})
 
 
+class BookingChallenge(PublicView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "public_availability"
+
+    @extend_schema(
+        operation_id="booking_challenge",
+        tags=[PUBLIC],
+        responses={200: ChallengeSerializer, **errors(429)},
+        description=_(
+            "A proof-of-work challenge (ALTCHA, protocol v1) for a public booking. Find the "
+            "number n between 0 and maxNumber for which the hex SHA-256 of salt followed by n "
+            '(in decimal) equals challenge, then send base64 of the JSON {"algorithm", '
+            '"challenge", "number": n, "salt", "signature"} as `altcha` with the '
+            "booking. A challenge expires after a few minutes and is accepted once; the altcha "
+            "libraries (JavaScript, Python, Go…) solve it with solveChallenge/solve_challenge."
+        ),
+    )
+    def get(self, request):
+        return Response(new_challenge(), headers={"Cache-Control": "no-store"})
+
+
 class PublicBooking(PublicView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "public_booking"
@@ -178,12 +203,19 @@ class PublicBooking(PublicView):
         description=_(
             "Book a free slot as a client, under the same rules as the public booking page. "
             "Rate-limited per IP address, per email address and per practice; a client holds "
-            "at most a few upcoming appointments per practice."
+            "at most a few upcoming appointments per practice. After a few attempts from one "
+            "address the booking needs a solved proof-of-work challenge in `altcha` (get one "
+            "from the challenge endpoint); without it the answer is 400 `challenge_failed`."
         ),
     )
     def post(self, request, slug: str):
         practice = get_object_or_404(Practice, slug=slug)
         data = parsed(PublicBookingSerializer, request.data)
+        refusal = challenge_refusal(
+            ip=get_account_adapter().get_client_ip(request._request), payload=data["altcha"]
+        )
+        if refusal:
+            raise ServiceError(refusal, field="altcha", code="challenge_failed")
         refusal = booking_attempt_refusal(practice=practice, email=data["email"])
         if refusal:
             raise Throttled(detail=refusal)
