@@ -234,7 +234,7 @@ def booking_page(request: HttpRequest, practice_slug: str) -> HttpResponse:
             "We have received many requests from your connection. "
             "Please try again in an hour, or call the practice."
         )
-        return _too_many(request, practice, message=message)
+        return _too_many(request, practice, message=message, heading=_("Too many requests"))
     step = StepForm(request.GET)
     params = step.cleaned_data if step.is_valid() else {}
     context = _steps(practice, params, now=timezone.now())
@@ -283,8 +283,10 @@ def _rate_limited(request: HttpRequest) -> bool:
     return attempts > BOOKINGS_PER_HOUR
 
 
-def _too_many(request: HttpRequest, practice: Practice, *, message: str = "") -> HttpResponse:
-    context = {"practice": practice, "message": message}
+def _too_many(
+    request: HttpRequest, practice: Practice, *, message: str = "", heading: str = ""
+) -> HttpResponse:
+    context = {"practice": practice, "message": message, "heading": heading}
     return render(request, "booking/public/rate_limited.html", context, status=429)
 
 

@@ -1,5 +1,6 @@
 """Public endpoints: what a practice's booking page shows, and booking itself. No account."""
 
+import math
 from zoneinfo import ZoneInfo
 
 from allauth.account.adapter import get_adapter as get_account_adapter
@@ -9,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import Throttled
@@ -127,10 +129,28 @@ class ProfessionalList(PublicView):
         return Response(ProfessionalSerializer(rows, many=True).data)
 
 
-class Availability(PublicView):
+class AvailabilityThrottled(PublicView):
+    """Too many reads say so, not "too many booking attempts" (a visitor who only looks)."""
+
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "public_availability"
 
+    def throttled(self, request, wait):
+        minutes = max(1, math.ceil((wait or 60) / 60))
+        raise Throttled(
+            wait,
+            detail=ngettext(
+                "Too many availability requests from your address. "
+                "Please try again in %(minutes)d minute.",
+                "Too many availability requests from your address. "
+                "Please try again in %(minutes)d minutes.",
+                minutes,
+            )
+            % {"minutes": minutes},
+        )
+
+
+class Availability(AvailabilityThrottled):
     @extend_schema(
         operation_id="practice_availability",
         tags=[PUBLIC],
@@ -170,10 +190,7 @@ class Availability(PublicView):
         return Response({"timezone": practice.timezone, "days": days})
 
 
-class BookingChallenge(PublicView):
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "public_availability"
-
+class BookingChallenge(AvailabilityThrottled):
     @extend_schema(
         operation_id="booking_challenge",
         tags=[PUBLIC],
