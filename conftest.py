@@ -38,6 +38,8 @@ def _fast_and_isolated(settings):
     # Argon2 is deliberately slow; tests that check hashing say so explicitly.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SITE_URL = "http://testserver"
+    # The proof-of-work challenge is tested on its own (test_challenge.py, e2e).
+    settings.BOOKING_CHALLENGE_AFTER_ATTEMPTS = 10**6
     cache.clear()  # rate-limit counters must not leak from one test to the next
     yield
     cache.clear()

@@ -308,13 +308,19 @@ BOOKING_MAX_UPCOMING_PER_CLIENT = env.int("BOOKING_MAX_UPCOMING_PER_CLIENT", def
 BOOKING_ATTEMPTS_PER_EMAIL_HOUR = env.int("BOOKING_ATTEMPTS_PER_EMAIL_HOUR", default=5)
 BOOKING_ATTEMPTS_PER_PRACTICE_HOUR = env.int("BOOKING_ATTEMPTS_PER_PRACTICE_HOUR", default=200)
 AVAILABILITY_READS_PER_HOUR = env.int("AVAILABILITY_READS_PER_HOUR", default=600)
+# Proof-of-work challenge (citas.booking.challenge): wanted once an address has made this many
+# booking attempts in the hour (0: always); the work (numbers to try) and the lifetime (seconds).
+BOOKING_CHALLENGE_AFTER_ATTEMPTS = env.int("BOOKING_CHALLENGE_AFTER_ATTEMPTS", default=3)
+BOOKING_CHALLENGE_MAX_NUMBER = env.int("BOOKING_CHALLENGE_MAX_NUMBER", default=100_000)
+BOOKING_CHALLENGE_LIFETIME = env.int("BOOKING_CHALLENGE_LIFETIME", default=10 * 60)
+BOOKING_CHALLENGE_HMAC_KEY = env("BOOKING_CHALLENGE_HMAC_KEY", default="")  # empty: from SECRET_KEY
 
 # REST API (citas.api): token or session auth, one error shape, throttled public booking.
 REST_FRAMEWORK = {
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "citas.api.authentication.BearerTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "citas.api.authentication.TwoFactorSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["citas.api.parsers.BoundedJSONParser"],

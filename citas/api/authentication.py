@@ -1,11 +1,14 @@
 from datetime import timedelta
 
 from allauth.account.adapter import get_adapter
+from allauth.mfa.utils import is_mfa_enabled
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
 from citas.core.tokens import hash_token
+from citas.practices.selectors import current_membership
 
 from .models import ApiToken
 
@@ -52,3 +55,25 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return f'{self.keyword} realm="api"'
+
+
+class TwoFactorSessionAuthentication(authentication.SessionAuthentication):
+    """The browser session, with the practice's two-step verification rule: a member the
+    policy covers who has not set it up gets a 403 from every API route, as the practice pages
+    send them to the setup page (tokens need it already: the token page is behind it)."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        membership = current_membership(request._request)
+        if membership and membership.needs_two_factor and not is_mfa_enabled(result[0]):
+            raise exceptions.PermissionDenied(
+                _(
+                    "Your practice requires two-step verification. Set it up at "
+                    "%(url)s before using the API."
+                )
+                % {"url": reverse("mfa_index")},
+                code="two_factor_required",
+            )
+        return result

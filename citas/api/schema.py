@@ -1,4 +1,5 @@
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
@@ -12,3 +13,8 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": str(_("A personal API token created under Account → API tokens.")),
         }
+
+
+class TwoFactorSessionScheme(SessionScheme):
+    target_class = "citas.api.authentication.TwoFactorSessionAuthentication"
+    priority = 0

@@ -111,11 +111,29 @@ class PublicBookingSerializer(StrictSerializer):
     privacy_accepted = serializers.BooleanField(
         help_text=_("The client accepts the practice's privacy policy; must be true.")
     )
+    altcha = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_(
+            "The solved proof-of-work challenge, when the booking needs one: base64 of the JSON "
+            "{algorithm, challenge, number, salt, signature} (see the challenge endpoint)."
+        ),
+    )
 
     def validate_privacy_accepted(self, value: bool) -> bool:
         if not value:
             raise serializers.ValidationError(_("Accept the privacy policy to book."))
         return value
+
+
+class ChallengeSerializer(serializers.Serializer):
+    algorithm = serializers.CharField(help_text=_("Always SHA-256."))
+    challenge = serializers.CharField(help_text=_("Hex SHA-256 of salt + the secret number."))
+    maxNumber = serializers.IntegerField(help_text=_("The secret number is at most this."))  # noqa: N815 — ALTCHA's name
+    salt = serializers.CharField()
+    signature = serializers.CharField(help_text=_("Send it back unchanged."))
 
 
 class BookingSerializer(serializers.Serializer):

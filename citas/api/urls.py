@@ -57,6 +57,7 @@ my_appointment = [
 ]
 v1 = [
     path("practices/<slug:slug>/", include(practice)),
+    path("booking-challenge/", public.BookingChallenge.as_view(), name="booking_challenge"),
     path("appointments/", appointments.AppointmentList.as_view(), name="appointments"),
     path("appointments/<int:pk>/", include(appointment)),
     path("series/", series.SeriesCreate.as_view(), name="series"),

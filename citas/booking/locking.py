@@ -8,10 +8,11 @@ serialization failure from elsewhere) is retried a few times, then reported as S
 which every caller answers with 409 and fresh times.
 """
 
+import hashlib
 import random
 import time
 
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 
 from citas.practices.models import Professional
 
@@ -61,3 +62,17 @@ def lock_professionals(*professionals: Professional) -> None:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def lock_client_address(*, practice_id: int, email: str) -> None:
+    """Queue one address's online bookings at one practice behind each other until the
+    transaction ends, so the upcoming-appointments cap counts what the other booking saved.
+    Bookings of different professionals take no common row lock, so without this two of them
+    could both count N-1 and both save. A transaction-level advisory lock on practice +
+    normalised address (SQLite needs none: BEGIN IMMEDIATE already serialises writers)."""
+    if connection.vendor != "postgresql":
+        return
+    name = f"upcoming-cap:{practice_id}:{email.strip().casefold()}"
+    key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])

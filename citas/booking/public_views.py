@@ -29,6 +29,7 @@ from citas.privacy.services import consent_record
 from citas.scheduling.selectors import availability_for
 
 from .abuse import availability_reads_exceeded, booking_attempt_refusal
+from .challenge import challenge_refusal, challenge_shown, widget_strings
 from .forms import ANY, BookingForm, StepForm, format_start
 from .selectors import appointment_for_token
 from .services import SlotTaken, appointment_book, client_for_booking
@@ -233,7 +234,7 @@ def booking_page(request: HttpRequest, practice_slug: str) -> HttpResponse:
             "We have received many requests from your connection. "
             "Please try again in an hour, or call the practice."
         )
-        return _too_many(request, practice, message=message)
+        return _too_many(request, practice, message=message, heading=_("Too many requests"))
     step = StepForm(request.GET)
     params = step.cleaned_data if step.is_valid() else {}
     context = _steps(practice, params, now=timezone.now())
@@ -255,7 +256,14 @@ def booking_page(request: HttpRequest, practice_slug: str) -> HttpResponse:
                 **_initial_for(request.user),
             },
         )
+        _offer_challenge(request, context)
     return _render(request, context, status=status)
+
+
+def _offer_challenge(request: HttpRequest, context: dict[str, Any]) -> None:
+    """The proof-of-work widget goes with the form once this address needs it."""
+    if challenge_shown(_client_ip(request)):
+        context["challenge_strings"] = widget_strings()
 
 
 def _client_ip(request: HttpRequest) -> str:
@@ -275,8 +283,10 @@ def _rate_limited(request: HttpRequest) -> bool:
     return attempts > BOOKINGS_PER_HOUR
 
 
-def _too_many(request: HttpRequest, practice: Practice, *, message: str = "") -> HttpResponse:
-    context = {"practice": practice, "message": message}
+def _too_many(
+    request: HttpRequest, practice: Practice, *, message: str = "", heading: str = ""
+) -> HttpResponse:
+    context = {"practice": practice, "message": message, "heading": heading}
     return render(request, "booking/public/rate_limited.html", context, status=429)
 
 
@@ -306,7 +316,11 @@ def booking_submit(request: HttpRequest, practice_slug: str) -> HttpResponse:
         return _too_many(request, practice)
     form = _booking_form(practice, {}, data=request.POST)
     now = timezone.now()
-    if form.is_valid():
+    refusal = challenge_refusal(ip=_client_ip(request), payload=request.POST.get("altcha", ""))
+    if refusal:
+        form.is_valid()
+        form.add_error(None, refusal)
+    elif form.is_valid():
         data = form.cleaned_data
         refusal = booking_attempt_refusal(practice=practice, email=data["email"])
         if refusal:
@@ -359,6 +373,7 @@ def booking_submit(request: HttpRequest, practice_slug: str) -> HttpResponse:
     context = _steps(practice, _retry_params(form, practice, keep_start=True), now=now)
     context["form"] = form
     context["privacy_notice"] = notice_current(practice)
+    _offer_challenge(request, context)
     return _render(request, context, status=400)
 
 

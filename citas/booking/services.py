@@ -26,7 +26,7 @@ from citas.practices.models import Practice, Professional
 from citas.scheduling.selectors import policy_for
 from citas.scheduling.services import schedule_version_bump
 
-from .locking import guard_overlap, lock_professionals
+from .locking import guard_overlap, lock_client_address, lock_professionals
 from .models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -187,11 +187,12 @@ def appointment_book(
             field="notes",
         )
     check_bookable(practice=practice, professional=professional, service=service)
-    if by_client:
-        check_upcoming_cap(practice=practice, email=client.email, now=now)
     slot = slot_for(service, start)
 
     def save() -> Appointment:
+        if by_client and client.email:
+            lock_client_address(practice_id=practice.pk, email=client.email)
+            check_upcoming_cap(practice=practice, email=client.email, now=now)
         lock_professionals(professional)
         if override_policy:
             check_overlap(professional=professional, slot=slot, exclude_pk=None)

@@ -1,13 +1,16 @@
 """Public endpoints: what a practice's booking page shows, and booking itself. No account."""
 
+import math
 from zoneinfo import ZoneInfo
 
+from allauth.account.adapter import get_adapter as get_account_adapter
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import Throttled
@@ -17,10 +20,12 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from citas.booking.abuse import booking_attempt_refusal
+from citas.booking.challenge import challenge_refusal, new_challenge
 from citas.booking.models import AppointmentChannel
 from citas.booking.services import appointment_book, client_for_booking
 from citas.calendars.tasks import refresh_stale
 from citas.catalog.models import Service
+from citas.core.errors import ServiceError
 from citas.practices.models import Practice, Professional
 from citas.privacy.models import ConsentChannel, ConsentPurpose
 from citas.privacy.services import consent_record
@@ -31,6 +36,7 @@ from ..serializers import (
     AvailabilityQuerySerializer,
     AvailabilitySerializer,
     BookingSerializer,
+    ChallengeSerializer,
     PracticeSerializer,
     PracticeUpdateSerializer,
     ProfessionalSerializer,
@@ -124,10 +130,28 @@ class ProfessionalList(PublicView):
         return Response(ProfessionalSerializer(rows, many=True).data)
 
 
-class Availability(PublicView):
+class AvailabilityThrottled(PublicView):
+    """Too many reads say so, not "too many booking attempts" (a visitor who only looks)."""
+
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "public_availability"
 
+    def throttled(self, request, wait):
+        minutes = max(1, math.ceil((wait or 60) / 60))
+        raise Throttled(
+            wait,
+            detail=ngettext(
+                "Too many availability requests from your address. "
+                "Please try again in %(minutes)d minute.",
+                "Too many availability requests from your address. "
+                "Please try again in %(minutes)d minutes.",
+                minutes,
+            )
+            % {"minutes": minutes},
+        )
+
+
+class Availability(AvailabilityThrottled):
     @extend_schema(
         operation_id="practice_availability",
         tags=[PUBLIC],
@@ -168,6 +192,24 @@ class Availability(PublicView):
         return Response({"timezone": practice.timezone, "days": days})
 
 
+class BookingChallenge(AvailabilityThrottled):
+    @extend_schema(
+        operation_id="booking_challenge",
+        tags=[PUBLIC],
+        responses={200: ChallengeSerializer, **errors(429)},
+        description=_(
+            "A proof-of-work challenge (ALTCHA, protocol v1) for a public booking. Find the "
+            "number n between 0 and maxNumber for which the hex SHA-256 of salt followed by n "
+            '(in decimal) equals challenge, then send base64 of the JSON {"algorithm", '
+            '"challenge", "number": n, "salt", "signature"} as `altcha` with the '
+            "booking. A challenge expires after a few minutes and is accepted once; the altcha "
+            "libraries (JavaScript, Python, Go…) solve it with solveChallenge/solve_challenge."
+        ),
+    )
+    def get(self, request):
+        return Response(new_challenge(), headers={"Cache-Control": "no-store"})
+
+
 class PublicBooking(PublicView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "public_booking"
@@ -180,12 +222,19 @@ class PublicBooking(PublicView):
         description=_(
             "Book a free slot as a client, under the same rules as the public booking page. "
             "Rate-limited per IP address, per email address and per practice; a client holds "
-            "at most a few upcoming appointments per practice."
+            "at most a few upcoming appointments per practice. After a few attempts from one "
+            "address the booking needs a solved proof-of-work challenge in `altcha` (get one "
+            "from the challenge endpoint); without it the answer is 400 `challenge_failed`."
         ),
     )
     def post(self, request, slug: str):
         practice = get_object_or_404(Practice, slug=slug)
         data = parsed(PublicBookingSerializer, request.data)
+        refusal = challenge_refusal(
+            ip=get_account_adapter().get_client_ip(request._request), payload=data["altcha"]
+        )
+        if refusal:
+            raise ServiceError(refusal, field="altcha", code="challenge_failed")
         refusal = booking_attempt_refusal(practice=practice, email=data["email"])
         if refusal:
             raise Throttled(detail=refusal)

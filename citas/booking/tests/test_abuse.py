@@ -163,7 +163,10 @@ def test_availability_pages_are_limited_per_address(client, s, settings):
     url = reverse("public_booking:page", args=[s.practice.slug])
     statuses = [client.get(url, REMOTE_ADDR="198.51.100.7").status_code for _ in range(7)]
     assert statuses == [200] * 5 + [429] * 2
-    assert "muchas peticiones" in client.get(url, REMOTE_ADDR="198.51.100.7").content.decode()
+    refused = client.get(url, REMOTE_ADDR="198.51.100.7").content.decode()
+    assert "muchas peticiones" in refused
+    assert "Demasiadas peticiones" in refused
+    assert "intentos de reserva" not in refused  # not the booking-attempts wording
     assert client.get(url, REMOTE_ADDR="198.51.100.8").status_code == 200
 
 
@@ -173,3 +176,7 @@ def test_the_availability_api_is_throttled_per_address(client, s, monkeypatch):
     query = {"service": s.service.pk, "from": "2026-12-01", "to": "2026-12-02"}
     statuses = [client.get(url, query, REMOTE_ADDR="198.51.100.7").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
+    refused = client.get(url, query, REMOTE_ADDR="198.51.100.7", HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.json()["error"]["code"] == "throttled"
+    assert "Too many availability requests" in refused.json()["error"]["message"]
+    assert "minutes" in refused.json()["error"]["message"]
