@@ -1,0 +1,89 @@
+"""The agenda feed's appointment events, built as JSON by PostgreSQL itself.
+
+A busy week holds hundreds of appointments; turning each row into Python values, a dict and
+then JSON cost about 0.1 ms per event, most of the feed's time. On PostgreSQL the same rows
+(the same queryset, so the same filters and practice) are formatted by the database in one
+`json_agg`, and Python only passes the text on. The Python path (`staff_views._event`) stays for
+SQLite and is the reference: a test compares both on PostgreSQL, event by event.
+"""
+
+import json
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from citas.core.colors import text_color_for
+
+from .models import ACTIVE_STATUSES
+
+MUTED = ("completed", "no_show")  # staff_views.MUTED_STATUSES
+EVENT_SQL = """
+SELECT coalesce(json_agg(json_build_object(
+    'id', r."id",
+    'resourceIds', json_build_array(r."professional_id"),
+    'start', to_char(r."start" AT TIME ZONE %(tz)s, 'YYYY-MM-DD"T"HH24:MI:SS'),
+    'end', to_char(r."end" AT TIME ZONE %(tz)s, 'YYYY-MM-DD"T"HH24:MI:SS'),
+    'title', CASE WHEN r."client_confirmed_at" IS NOT NULL AND r."status" = ANY(%(active)s)
+                  THEN '✓ ' ELSE '' END
+             || to_char(r."start" AT TIME ZONE %(tz)s, 'HH24:MI') || ' ' || r."client__full_name",
+    'backgroundColor', r."professional__color",
+    'textColor', coalesce(%(text_colors)s::jsonb ->> r."professional__color", '#000000'),
+    'classNames', to_json(array_remove(ARRAY[
+        'status-' || r."status",
+        CASE WHEN r."status" = ANY(%(muted)s) THEN 'status-muted' END,
+        CASE WHEN r."client_confirmed_at" IS NOT NULL AND r."status" = ANY(%(active)s)
+             THEN 'client-confirmed' END
+    ], NULL)),
+    'startEditable', r."status" = ANY(%(active)s),
+    'durationEditable', r."status" = ANY(%(active)s),
+    'extendedProps', json_build_object(
+        'status', r."status",
+        'statusLabel', %(labels)s::jsonb ->> r."status",
+        'clientConfirmed', r."client_confirmed_at" IS NOT NULL,
+        'professional', r."professional__display_name",
+        'service', r."service__name",
+        'serviceColor', r."service__color"
+    )
+) ORDER BY r."start", r."id"), '[]')::text
+FROM (%(rows)s) AS r
+"""
+
+
+def appointment_events_json(
+    rows: QuerySet, *, tz_name: str, status_labels: dict, colors: list[str]
+) -> str | None:
+    """The events of `rows` (a `.values(*AGENDA_FIELDS)` queryset) as a JSON array, or None
+    when the database is not PostgreSQL (the caller formats them in Python). `colors`: every
+    professional colour that the rows can have."""
+    if connection.vendor != "postgresql":
+        return None
+    sql, params = rows.order_by().query.sql_with_params()
+    named = {
+        "tz": tz_name,
+        "active": [str(status) for status in ACTIVE_STATUSES],
+        "muted": list(MUTED),
+        "text_colors": json.dumps({color: text_color_for(color) for color in colors}),
+        "labels": json.dumps(status_labels),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(*_positional(EVENT_SQL, sql, params, named))
+        return cursor.fetchone()[0]
+
+
+def _positional(template: str, inner: str, inner_params, named: dict) -> tuple[str, list]:
+    """`template` with its %(name)s placeholders and the inner query's %s ones, all turned
+    into positional %s with their values in order."""
+    out, values = [], []
+    rest = template
+    while "%(" in rest:
+        head, _, tail = rest.partition("%(")
+        name, _, rest = tail.partition(")s")
+        out.append(head)
+        if name == "rows":
+            out.append(inner)
+            values.extend(inner_params)
+        else:
+            out.append("%s")
+            values.append(named[name])
+    out.append(rest)
+    return "".join(out), values
