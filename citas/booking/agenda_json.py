@@ -17,8 +17,7 @@ from citas.core.colors import text_color_for
 from .models import ACTIVE_STATUSES
 
 MUTED = ("completed", "no_show")  # staff_views.MUTED_STATUSES
-EVENT_SQL = """
-SELECT coalesce(json_agg(json_build_object(
+EVENT_SQL = """SELECT coalesce(json_agg(json_build_object(
     'id', r."id",
     'resourceIds', json_build_array(r."professional_id"),
     'start', to_char(r."start" AT TIME ZONE %(tz)s, 'YYYY-MM-DD"T"HH24:MI:SS'),
