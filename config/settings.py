@@ -303,7 +303,8 @@ SESSION_LIFETIME_CLIENT = env.int("SESSION_LIFETIME_CLIENT", default=SESSION_COO
 
 # Booking abuse (citas.booking.abuse): upcoming online bookings a client (one email address) may
 # hold per practice; booking attempts per email address and per practice and hour (on top of
-# the per-address limit); availability reads per IP address and hour (page and API).
+# the per-address limit); availability reads per IP address and hour (page and API; 0 turns
+# that limit off, as `make loadtest` does for its own server).
 BOOKING_MAX_UPCOMING_PER_CLIENT = env.int("BOOKING_MAX_UPCOMING_PER_CLIENT", default=3)
 BOOKING_ATTEMPTS_PER_EMAIL_HOUR = env.int("BOOKING_ATTEMPTS_PER_EMAIL_HOUR", default=5)
 BOOKING_ATTEMPTS_PER_PRACTICE_HOUR = env.int("BOOKING_ATTEMPTS_PER_PRACTICE_HOUR", default=200)
@@ -329,7 +330,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "citas.api.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "public_booking": env("API_PUBLIC_BOOKING_RATE", default="20/hour"),
-        "public_availability": f"{AVAILABILITY_READS_PER_HOUR}/hour",
+        "public_availability": (
+            f"{AVAILABILITY_READS_PER_HOUR}/hour" if AVAILABILITY_READS_PER_HOUR else None
+        ),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

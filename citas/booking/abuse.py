@@ -39,4 +39,7 @@ def booking_attempt_refusal(*, practice, email: str) -> str | None:
 
 
 def availability_reads_exceeded(ip: str) -> bool:
+    """Count an availability read from `ip`; True past the hourly limit (0: no limit)."""
+    if not settings.AVAILABILITY_READS_PER_HOUR:
+        return False
     return _count(f"availability-reads:{ip}") > settings.AVAILABILITY_READS_PER_HOUR

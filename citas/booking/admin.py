@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from citas.scheduling.admin_mixins import BumpsScheduleVersion
+
 from .models import Appointment, AppointmentEvent, Client
 
 
@@ -20,7 +22,7 @@ class AppointmentEventInline(admin.TabularInline):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(BumpsScheduleVersion, admin.ModelAdmin):
     # Operators look appointments up; changes go through the pages so the rules and the
     # notifications apply.
     list_display = ["start", "client", "service", "professional", "practice", "status"]

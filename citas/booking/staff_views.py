@@ -1,11 +1,13 @@
 """Staff pages: the agenda and the appointment list and detail (client records are in
 `staff_client_views.py`)."""
 
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,11 +21,12 @@ from citas.core.colors import text_color_for
 from citas.core.errors import ServiceError, add_service_error
 from citas.core.jsonbody import JsonBodyError, read_json_body
 from citas.core.pagination import peek_page
-from citas.core.timezones import is_ambiguous
+from citas.core.timezones import is_ambiguous, repeated_intervals
 from citas.practices.selectors import require_membership
 from citas.scheduling.calendar_events import time_off_events
 
 from . import series, services, staff_selectors
+from .agenda_json import appointment_events_json
 from .models import ACTIVE_STATUSES, AppointmentStatus
 from .selectors import appointment_for_member
 from .series_views import agenda_book_series
@@ -102,7 +105,17 @@ def agenda_feed(request: HttpRequest) -> JsonResponse:
         include_cancelled=form.cleaned_data["cancelled"],
     )
     status_labels = {value: str(label) for value, label in AppointmentStatus.choices}
-    events = [_event(row, form.tz, status_labels) for row in rows]
+    colors = staff_selectors.professional_colors(practice)
+    built = appointment_events_json(
+        rows,
+        tz_name=practice.timezone,
+        status_labels=status_labels,
+        colors=colors,
+        repeated=_repeated_hour_labels(
+            form.cleaned_data["start"], form.cleaned_data["end"], form.tz
+        ),
+    )
+    events = [] if built is not None else [_event(row, form.tz, status_labels) for row in rows]
     events += time_off_events(
         practice=practice,
         start=form.cleaned_data["start"],
@@ -117,7 +130,39 @@ def agenda_feed(request: HttpRequest) -> JsonResponse:
         professional_ids=professional_ids,
         tz=form.tz,
     )
-    return JsonResponse(events, safe=False)
+    if built is None:
+        return JsonResponse(events, safe=False)
+    return HttpResponse(_joined(built, events), content_type="application/json")
+
+
+def _joined(array: str, more: list) -> str:
+    """The JSON array `array` (text) followed by the events of `more`."""
+    if not more:
+        return array
+    tail = json.dumps(more, cls=DjangoJSONEncoder)
+    if array.strip() == "[]":
+        return tail
+    return f"{array.rstrip()[:-1]}, {tail[1:]}"
+
+
+def _local(moment: datetime, tz) -> str:
+    """Wall-clock time of the practice, "YYYY-MM-DDTHH:MM:SS" (isoformat: strftime costs
+    several times more, and a week's feed formats thousands of these)."""
+    return moment.astimezone(tz).isoformat(timespec="seconds")[:19]
+
+
+ACTIVE_VALUES = frozenset(str(status) for status in ACTIVE_STATUSES)
+MUTED_VALUES = frozenset(str(status) for status in MUTED_STATUSES)
+
+
+def _repeated_hour_labels(start, end, tz) -> list[tuple[datetime, datetime, str]]:
+    """(from, to, label) per repeated autumn hour in [start, end]: the SQL path of the feed
+    labels the appointments that start there as `_clock_label` does."""
+    labels = []
+    for first, second in repeated_intervals(start, end, tz):
+        labels.append((*first, _("%(time)s (first time)")))
+        labels.append((*second, _("%(time)s (second time)")))
+    return labels
 
 
 def _clock_label(start, tz) -> str:
@@ -131,13 +176,15 @@ def _clock_label(start, tz) -> str:
 
 
 def _event(row: dict, tz, status_labels: dict) -> dict:
-    start = row["start"].astimezone(tz)
+    start = _local(row["start"], tz)
+    local_start = row["start"].astimezone(tz)
     status = row["status"]
+    active = status in ACTIVE_VALUES
     classes = [f"status-{status}"]
-    if status in MUTED_STATUSES:
+    if status in MUTED_VALUES:
         classes.append("status-muted")
     confirmed_by_client = row["client_confirmed_at"] is not None
-    mark = "✓ " if confirmed_by_client and status in ACTIVE_STATUSES else ""
+    mark = "✓ " if confirmed_by_client and active else ""
     if mark:
         classes.append("client-confirmed")
     # A recurring series' appointments carry a ↻, so that staff think twice before moving one.
@@ -148,16 +195,16 @@ def _event(row: dict, tz, status_labels: dict) -> dict:
         "id": row["id"],
         "resourceIds": [row["professional_id"]],
         # Wall-clock time of the practice: the widget shows it as given, in any browser.
-        "start": start.strftime("%Y-%m-%dT%H:%M:%S"),
-        "end": row["end"].astimezone(tz).strftime("%Y-%m-%dT%H:%M:%S"),
-        "title": f"{mark}{_clock_label(start, tz)} {row['client__full_name']}",
+        "start": start,
+        "end": _local(row["end"], tz),
+        "title": f"{mark}{_clock_label(local_start, tz)} {row['client__full_name']}",
         # The legend shows professionals' colours; the service is a label and a stripe.
         "backgroundColor": row["professional__color"],
         "textColor": text_color_for(row["professional__color"]),
         "classNames": classes,
         # What can be dragged can also be stretched: resizing changes the appointment's end.
-        "startEditable": status in ACTIVE_STATUSES,
-        "durationEditable": status in ACTIVE_STATUSES,
+        "startEditable": active,
+        "durationEditable": active,
         "extendedProps": {
             "status": status,
             "statusLabel": status_labels[status],

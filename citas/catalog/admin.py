@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from citas.scheduling.admin_mixins import BumpsScheduleVersion
+
 from .models import Service
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(BumpsScheduleVersion, admin.ModelAdmin):
     list_display = ["name", "practice", "duration_minutes", "price", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "practice__name"]

@@ -1,6 +1,7 @@
 """Readable text on a user-chosen colour (WCAG 2 relative luminance and contrast ratio)."""
 
 import re
+from functools import lru_cache
 
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -19,6 +20,7 @@ def contrast_ratio(first: str, second: str) -> float:
     return (lighter + 0.05) / (darker + 0.05)
 
 
+@lru_cache(maxsize=1024)  # a pure function of a few colours, asked once per agenda event
 def text_color_for(background: str) -> str:
     """Black or white, whichever contrasts more with `background` ("#rrggbb"; black for
     anything else)."""

@@ -34,6 +34,31 @@ def is_ambiguous(wall: datetime, tz: ZoneInfo) -> bool:
     return first.utcoffset() != second.utcoffset() and not is_nonexistent(wall, tz)
 
 
+def repeated_intervals(
+    start: datetime, end: datetime, tz: ZoneInfo
+) -> list[tuple[tuple[datetime, datetime], tuple[datetime, datetime]]]:
+    """The repeated wall-clock hours (the clocks go back) that begin within [start, end], each
+    as ((first from, first to), (second from, second to)) in UTC."""
+    found = []
+    day = as_utc(start)
+    stop = as_utc(end)
+    while day < stop:
+        following = min(day + timedelta(days=1), stop)
+        before, after = day.astimezone(tz).utcoffset(), following.astimezone(tz).utcoffset()
+        if after < before:
+            low, high = day, following  # offset `before` at low, `after` at high
+            while high - low > timedelta(minutes=1):
+                middle = low + (high - low) / 2
+                if middle.astimezone(tz).utcoffset() == before:
+                    low = middle
+                else:
+                    high = middle
+            change, step = high.replace(second=0, microsecond=0), before - after
+            found.append(((change - step, change), (change, change + step)))
+        day = following
+    return found
+
+
 def local_midnight(day: date, tz: ZoneInfo) -> datetime:
     """The first instant of local `day` (in UTC), even where midnight itself is skipped."""
     return at_local_time(day, time(), tz)

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from citas.scheduling.admin_mixins import BumpsScheduleVersion
+
 from .models import Invitation, Membership, Practice, Professional
 
 
@@ -10,7 +12,13 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Practice)
-class PracticeAdmin(admin.ModelAdmin):
+class PracticeAdmin(BumpsScheduleVersion, admin.ModelAdmin):
+    # The timezone is part of the cached slots' key; a bump keeps the rule simple.
+    practice_field = "id"
+
+    def practice_id_of(self, obj) -> int | None:
+        return obj.pk
+
     list_display = ["name", "slug", "timezone", "phone", "email", "created_at"]
     search_fields = ["name", "slug", "email", "phone"]
     list_filter = ["timezone"]
@@ -27,7 +35,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Professional)
-class ProfessionalAdmin(admin.ModelAdmin):
+class ProfessionalAdmin(BumpsScheduleVersion, admin.ModelAdmin):
     list_display = ["display_name", "practice", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["display_name", "practice__name"]

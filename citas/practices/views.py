@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from citas.booking.closing import appointments_to_close
 from citas.core.errors import ServiceError, add_service_error
 from citas.core.tokens import hash_token
 from citas.privacy.models import AuditAction
@@ -16,7 +17,7 @@ from citas.reports.selectors import dashboard_for
 
 from . import services
 from .forms import InvitationForm, PracticeForm, PracticeSettingsForm, RoleForm
-from .models import Invitation, Membership, Professional
+from .models import Invitation, Membership, Professional, Role
 from .selectors import (
     SESSION_KEY,
     memberships_for,
@@ -24,6 +25,9 @@ from .selectors import (
     practice_setup_checklist,
     require_membership,
 )
+
+# The dashboard lists the oldest ended appointments still pending or confirmed ("por cerrar").
+TO_CLOSE_SHOWN = 10
 
 
 def _get_member_for_manager(request: HttpRequest, pk: int) -> tuple[Membership, Membership]:
@@ -45,16 +49,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
     membership = require_membership(request)
     practice = membership.practice
+    now = timezone.now()
+    to_close = appointments_to_close(practice=practice, now=now)
+    if membership.role == Role.PROFESSIONAL:
+        own = getattr(membership, "professional", None)
+        to_close = to_close.filter(professional_id=own.pk if own else 0)
+    to_close = list(to_close[: TO_CLOSE_SHOWN + 1])  # one more tells whether there are more
     return render(
         request,
         "practices/dashboard.html",
         {
+            "to_close": to_close[:TO_CLOSE_SHOWN],
+            "more_to_close": len(to_close) > TO_CLOSE_SHOWN,
             "membership": membership,
             "practice": practice,
             "professionals": Professional.objects.filter(practice=practice, is_active=True),
             "member_count": Membership.objects.filter(practice=practice).count(),
             "invitations": open_invitations_for(request.user),
-            **dashboard_for(membership, now=timezone.now()),
+            **dashboard_for(membership, now=now),
             "booking_url": request.build_absolute_uri(
                 reverse("public_booking:page", args=[practice.slug])
             ),

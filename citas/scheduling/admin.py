@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from .admin_mixins import BumpsScheduleVersion
 from .models import BookingPolicy, TimeOff, WorkingHours
 
 
 @admin.register(WorkingHours)
-class WorkingHoursAdmin(admin.ModelAdmin):
+class WorkingHoursAdmin(BumpsScheduleVersion, admin.ModelAdmin):
     list_display = ["practice", "professional", "weekday", "start_time", "end_time"]
     list_filter = ["weekday"]
     search_fields = ["practice__name", "professional__display_name"]
@@ -13,7 +14,7 @@ class WorkingHoursAdmin(admin.ModelAdmin):
 
 
 @admin.register(TimeOff)
-class TimeOffAdmin(admin.ModelAdmin):
+class TimeOffAdmin(BumpsScheduleVersion, admin.ModelAdmin):
     list_display = ["practice", "professional", "start", "end", "all_day", "reason", "note"]
     list_filter = ["reason", "all_day"]
     search_fields = ["practice__name", "professional__display_name", "note"]
@@ -23,7 +24,7 @@ class TimeOffAdmin(admin.ModelAdmin):
 
 
 @admin.register(BookingPolicy)
-class BookingPolicyAdmin(admin.ModelAdmin):
+class BookingPolicyAdmin(BumpsScheduleVersion, admin.ModelAdmin):
     list_display = [
         "practice",
         "min_notice_minutes",

@@ -1,11 +1,15 @@
 """Booking abuse: bursts from many addresses and one IP, from many IPs and one address, the
 per-practice ceiling, the cap on upcoming appointments per client, availability read limits."""
 
+import os
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.urls import reverse
 from rest_framework.throttling import ScopedRateThrottle
 
@@ -180,3 +184,21 @@ def test_the_availability_api_is_throttled_per_address(client, s, monkeypatch):
     assert refused.json()["error"]["code"] == "throttled"
     assert "Too many availability requests" in refused.json()["error"]["message"]
     assert "minutes" in refused.json()["error"]["message"]
+
+
+def test_a_zero_limit_turns_the_availability_limits_off(client, s, settings):
+    """`make loadtest` reads one page thousands of times from one address: with 0 the page
+    and the API answer every time (and count nothing)."""
+    settings.AVAILABILITY_READS_PER_HOUR = 0
+    url = reverse("public_booking:page", args=[s.practice.slug])
+    statuses = {client.get(url, REMOTE_ADDR="198.51.100.7").status_code for _ in range(12)}
+    assert statuses == {200}
+    assert cache.get("availability-reads:198.51.100.7") is None
+    rates = subprocess.run(  # noqa: S603 — our own interpreter and settings
+        [sys.executable, "-c", "from django.conf import settings; "
+         "print(settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']['public_availability'])"],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings",
+             "AVAILABILITY_READS_PER_HOUR": "0"},
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert rates.strip() == "None"

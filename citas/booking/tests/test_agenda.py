@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from citas.booking import staff_views
 from citas.booking.models import Appointment, AppointmentStatus, Client
 from citas.calendars.models import ExternalBusy, ExternalCalendar
 from citas.core.factories import (
@@ -14,6 +15,7 @@ from citas.core.factories import (
     MembershipFactory,
     ProfessionalFactory,
     ServiceFactory,
+    TimeOffFactory,
     WorkingHoursFactory,
 )
 from citas.practices.models import Role
@@ -488,3 +490,60 @@ def test_the_agenda_feed_and_moves_refuse_years_far_from_now(member_client, book
     assert feed.status_code == move.status_code == 400
     booked.refresh_from_db()
     assert booked.start == TUESDAY_TEN
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_the_feed_built_by_postgresql_equals_the_python_one(
+    member_client, member, professional, service, monkeypatch, language
+):
+    """On PostgreSQL the appointments' events are formatted by the database; the Python
+    formatting (SQLite's) is the reference: every status, a client confirmation, a week across
+    the change to winter time, a light and a dark colour, a name with quotes, time off and a
+    busy time from an external calendar."""
+    member.user.language = language
+    member.user.save()
+    light = ProfessionalFactory(practice=member.practice, color="#f0f0a0")
+    professional.color = "#225588"
+    professional.save()
+    sunday = datetime(2026, 10, 25, 1, 30, tzinfo=MADRID)  # 03:00 CEST becomes 02:00 CET
+    client = ClientFactory(practice=member.practice, full_name='Ana "la" López ✓')
+    for i, status in enumerate(AppointmentStatus.values * 2):
+        AppointmentFactory(
+            professional=(professional, light)[i % 2],
+            service=service,
+            client=client,
+            start=sunday + timedelta(hours=i // 2, minutes=30 * (i % 2)),
+            status=status,
+            client_confirmed_at=NOW if i % 3 == 0 else None,
+        )
+    TimeOffFactory(
+        practice=member.practice,
+        professional=professional,
+        start=sunday - timedelta(days=2),
+        end=sunday - timedelta(days=2, hours=-2),
+        all_day=False,
+    )
+    calendar = ExternalCalendar.objects.create(
+        practice=member.practice, professional=light, name="P", url="https://x.test/"
+    )
+    ExternalBusy.objects.create(
+        calendar=calendar,
+        professional=light,
+        start=sunday - timedelta(days=1),
+        end=sunday - timedelta(days=1, hours=-1),
+    )
+    week = {"start": "2026-10-19T00:00:00", "end": "2026-10-26T00:00:00", "cancelled": "on"}
+
+    built = member_client.get(FEED, week)
+    monkeypatch.setattr(staff_views, "appointment_events_json", lambda *a, **k: None)
+    reference = member_client.get(FEED, week)
+
+    assert built.status_code == reference.status_code == 200
+    assert built["Content-Type"] == reference["Content-Type"]
+    events = reference.json()
+    assert len(events) == 2 * len(AppointmentStatus.values) + 2
+    assert any(e["start"].startswith("2026-10-25T02:") for e in events)  # the repeated hour
+    colours = {e["textColor"] for e in events if "status" in e.get("extendedProps", {})}
+    assert colours == {"#000000", "#ffffff"}
+    assert built.json() == events
