@@ -51,7 +51,8 @@ EVENT_SQL = """SELECT coalesce(json_agg(json_build_object(
         'clientConfirmed', r."client_confirmed_at" IS NOT NULL,
         'professional', r."professional__display_name",
         'service', r."service__name",
-        'serviceColor', r."service__color"
+        'serviceColor', r."service__color",
+        'series', r."series_id"
     )
 ) ORDER BY r."start", r."id"), '[]')::text
 FROM (%(rows)s) AS r
