@@ -8,7 +8,7 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ["kind", "channel", "recipient", "status", "due_at", "sent_at", "attempts"]
     list_filter = ["status", "kind", "channel"]
     search_fields = ["recipient"]
-    raw_id_fields = ["practice", "appointment", "professional"]
+    raw_id_fields = ["practice", "appointment", "professional", "dismissed_by"]
     date_hierarchy = "due_at"
 
 

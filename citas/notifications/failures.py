@@ -1,4 +1,5 @@
-"""Failed notifications reach a person: the daily email to the practice, "resend all"."""
+"""Failed notifications reach a person: the daily email to the practice, "resend all", and
+"dismiss" for the ones a manager has looked at and does not want resent."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -7,25 +8,76 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from citas.core.errors import ServiceError
 from citas.practices.models import Membership, Practice, Role
+from citas.privacy.models import AuditAction
+from citas.privacy.services import audit_record
 
-from .models import Notification, NotificationKind, NotificationStatus
+from .models import Notification, NotificationKind
+from .selectors import open_failures
 from .services import notification_resend
 
 
 def notifications_resend_failed(*, practice, by, now: datetime | None = None) -> int:
-    """ "Resend all failed": a fresh copy of each of the practice's failures not yet resent."""
+    """ "Resend all failed": a fresh copy of each of the practice's open failures (dismissed
+    ones are resent one by one from the log)."""
     now = now or timezone.now()
     with transaction.atomic():
-        failed = list(
-            Notification.objects.select_for_update()
-            .filter(practice=practice, status=NotificationStatus.FAILED, resent_at__isnull=True)
-            .order_by("pk")
-        )
+        failed = list(open_failures().select_for_update().filter(practice=practice).order_by("pk"))
         for notification in failed:
             notification_resend(notification=notification, by=by, now=now)
     return len(failed)
+
+
+def notification_dismiss(*, notification, by, request=None, now: datetime | None = None) -> None:
+    """One failure leaves the alert and the daily email; the row stays in the log."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        dismissed = (
+            open_failures()
+            .filter(pk=notification.pk)
+            .update(dismissed_at=now, dismissed_by=by, updated_at=now)
+        )
+        if not dismissed:
+            raise ServiceError(
+                _("Only failed notifications that were not resent can be dismissed.")
+            )
+        audit_record(
+            practice=notification.practice,
+            actor=by,
+            action=AuditAction.NOTIFICATION_DISMISSED,
+            obj=notification,
+            request=request,
+            data={"notifications": [notification.pk]},
+        )
+
+
+def notifications_dismiss_failed(*, practice, by, request=None, now: datetime | None = None) -> int:
+    """ "Dismiss all failed": every open failure of the practice, in one audited step."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            open_failures()
+            .select_for_update()
+            .filter(practice=practice)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if not ids:
+            return 0
+        Notification.objects.filter(pk__in=ids).update(
+            dismissed_at=now, dismissed_by=by, updated_at=now
+        )
+        audit_record(
+            practice=practice,
+            actor=by,
+            action=AuditAction.NOTIFICATION_DISMISSED,
+            request=request,
+            data={"notifications": ids},
+        )
+    return len(ids)
 
 
 DIGEST_HOUR = 8
@@ -33,9 +85,10 @@ DIGEST_HOUR = 8
 
 def failures_digest_schedule(*, now: datetime) -> None:
     """Once a day (from 08:00 practice time) while a practice has failed notifications that
-    nobody resent: one email to the practice (or to its owners when it has no address)."""
+    nobody resent or dismissed: one email to the practice (or to its owners when it has no
+    address)."""
     counts = dict(
-        Notification.objects.filter(status=NotificationStatus.FAILED, resent_at__isnull=True)
+        open_failures()
         .exclude(kind=NotificationKind.FAILURES_DIGEST)
         .values_list("practice")
         .annotate(total=Count("pk"))

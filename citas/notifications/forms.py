@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import NotificationKind, NotificationSettings, NotificationStatus, WebhookEvent
+from .selectors import DISMISSED_ONLY, NOT_DISMISSED
 from .webhooks import validate_webhook_url
 
 
@@ -16,6 +17,16 @@ class NotificationFilterForm(forms.Form):
         label=_("Kind"),
         required=False,
         choices=[("", _("All kinds")), *NotificationKind.choices],
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    dismissed = forms.ChoiceField(
+        label=_("Dismissed"),
+        required=False,
+        choices=[
+            ("", _("Dismissed or not")),
+            (NOT_DISMISSED, _("Not dismissed")),
+            (DISMISSED_ONLY, _("Dismissed only")),
+        ],
         widget=forms.Select(attrs={"class": "form-select"}),
     )
 

@@ -249,6 +249,17 @@ class Notification(BaseModel):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     # A failed row stays failed (it is history); once resent, it no longer needs a person.
     resent_at = models.DateTimeField(_("resent at"), null=True, blank=True)
+    # A manager looked at the failure and does not want it resent: it leaves the alert and the
+    # daily email, and stays in the log (it can still be resent from there).
+    dismissed_at = models.DateTimeField(_("dismissed at"), null=True, blank=True)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dismissed by"),
+    )
     # A snapshot of what the message says (times, names, ICS sequence), so that a message
     # renders as it was meant even when the appointment changes before it goes out.
     payload = models.JSONField(default=dict, blank=True)
@@ -287,10 +298,11 @@ class Notification(BaseModel):
         indexes = [
             # delivery.notifications_claim: pending rows due now.
             models.Index(fields=["status", "due_at"], name="notification_status_due"),
-            # selectors.failed_notification_count: the practice's failures not yet resent.
+            # selectors.failed_notification_count: the practice's failures nobody resent or
+            # dismissed yet (also failures.failures_digest_schedule).
             models.Index(
                 fields=["practice"],
-                condition=Q(status="failed", resent_at__isnull=True),
+                condition=Q(status="failed", resent_at__isnull=True, dismissed_at__isnull=True),
                 name="notification_open_failures",
             ),
             # delivery.notifications_claim: "sending" rows whose lease has run out.

@@ -17,24 +17,38 @@ from .models import CalendarFeed, Notification, NotificationStatus, WebhookEndpo
 FEED_PAST_DAYS = 30
 
 
-def notifications_for_practice(practice, *, status: str = "", kind: str = ""):
+DISMISSED_ONLY = "dismissed"
+NOT_DISMISSED = "not_dismissed"
+
+
+def notifications_for_practice(practice, *, status: str = "", kind: str = "", dismissed: str = ""):
     notifications = (
         Notification.objects.filter(practice=practice)
         .exclude(appointment__client__blocked_at__isnull=False)  # erased (citas.privacy)
-        .select_related("appointment__client")
+        .select_related("appointment__client", "dismissed_by")
     )
     if status:
         notifications = notifications.filter(status=status)
     if kind:
         notifications = notifications.filter(kind=kind)
+    if dismissed == DISMISSED_ONLY:
+        notifications = notifications.filter(dismissed_at__isnull=False)
+    elif dismissed == NOT_DISMISSED:
+        notifications = notifications.filter(dismissed_at__isnull=True)
     return notifications.order_by("-due_at", "-pk")
 
 
-def failed_notification_count(practice) -> int:
-    """Failed notifications of the practice that nobody has resent yet (one indexed query)."""
+def open_failures():
+    """Failed notifications that still need a person: not resent, not dismissed (index
+    notification_open_failures)."""
     return Notification.objects.filter(
-        practice=practice, status=NotificationStatus.FAILED, resent_at__isnull=True
-    ).count()
+        status=NotificationStatus.FAILED, resent_at__isnull=True, dismissed_at__isnull=True
+    )
+
+
+def failed_notification_count(practice) -> int:
+    """The practice's open failures: the nav badge, the log's alert (one indexed query)."""
+    return open_failures().filter(practice=practice).count()
 
 
 def notification_for_manager(request: HttpRequest, pk: int) -> Notification:

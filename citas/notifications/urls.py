@@ -8,6 +8,12 @@ urlpatterns = [
     path("app/notificaciones/", views.notification_log, name="log"),
     path("app/notificaciones/ajustes/", views.notification_settings, name="preferences"),
     path("app/notificaciones/<int:pk>/reenviar/", views.notification_resend, name="resend"),
+    path("app/notificaciones/<int:pk>/descartar/", views.notification_dismiss, name="dismiss"),
+    path(
+        "app/notificaciones/descartar-fallidas/",
+        views.notifications_dismiss_failed,
+        name="dismiss_failed",
+    ),
     path(
         "app/notificaciones/reenviar-fallidas/",
         views.notifications_resend_failed,

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from citas.core.errors import ServiceError
 from citas.practices.selectors import require_membership
 from citas.privacy.selectors import feed_client_label
 
@@ -25,7 +26,10 @@ def notification_log(request: HttpRequest) -> HttpResponse:
     form = NotificationFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     notifications = selectors.notifications_for_practice(
-        membership.practice, status=filters.get("status", ""), kind=filters.get("kind", "")
+        membership.practice,
+        status=filters.get("status", ""),
+        kind=filters.get("kind", ""),
+        dismissed=filters.get("dismissed", ""),
     )
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -62,6 +66,42 @@ def notifications_resend_failed(request: HttpRequest) -> HttpResponse:
         ngettext(
             "%(count)s failed notification is on its way again.",
             "%(count)s failed notifications are on their way again.",
+            count,
+        )
+        % {"count": count},
+    )
+    return redirect("notifications:log")
+
+
+@login_required
+@require_POST
+def notification_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+    notification = selectors.notification_for_manager(request, pk)
+    try:
+        failures.notification_dismiss(notification=notification, by=request.user, request=request)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("The notification to %(recipient)s was dismissed. It stays in the log.")
+            % {"recipient": notification.recipient},
+        )
+    return redirect("notifications:log")
+
+
+@login_required
+@require_POST
+def notifications_dismiss_failed(request: HttpRequest) -> HttpResponse:
+    membership = require_membership(request, manager=True)
+    count = failures.notifications_dismiss_failed(
+        practice=membership.practice, by=request.user, request=request
+    )
+    messages.success(
+        request,
+        ngettext(
+            "%(count)s failed notification was dismissed.",
+            "%(count)s failed notifications were dismissed.",
             count,
         )
         % {"count": count},

@@ -200,6 +200,7 @@ class AuditAction(models.TextChoices):
     SETTINGS_CHANGED = "settings_changed", _("Changed practice settings")
     NOTICE_PUBLISHED = "notice_published", _("Published a privacy notice")
     RETENTION_APPLIED = "retention_applied", _("Applied the retention periods")
+    NOTIFICATION_DISMISSED = "notification_dismissed", _("Dismissed failed notifications")
 
 
 class AuditEntry(models.Model):

@@ -9,7 +9,7 @@ from django.db.models import Case, Count, DurationField, F, IntegerField, Q, Sum
 from django.db.models.functions import TruncDate, TruncWeek
 
 from citas.booking.models import Appointment, AppointmentStatus, Client
-from citas.notifications.models import Notification, NotificationStatus
+from citas.notifications.selectors import failed_notification_count
 from citas.practices.models import Membership, Practice, Professional, Role
 from citas.scheduling.availability import WorkingRange, open_minutes_by_day
 from citas.scheduling.models import BookingPolicy, TimeOff
@@ -181,10 +181,6 @@ def upcoming_appointments(practice: Practice, *, today: date, tz: ZoneInfo, prof
         .select_related("client", "service", "professional")
         .order_by("day", "attention", "start", "pk")[:50]
     )
-
-
-def failed_notification_count(practice: Practice) -> int:
-    return Notification.objects.filter(practice=practice, status=NotificationStatus.FAILED).count()
 
 
 def new_client_count(practice: Practice, *, today: date, tz: ZoneInfo) -> int:

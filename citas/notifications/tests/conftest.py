@@ -2,6 +2,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from citas.core.factories import (
     STRANGER_NAME,
@@ -13,6 +14,8 @@ from citas.core.factories import (
     ServiceFactory,
     UserFactory,
 )
+from citas.notifications.models import Notification, NotificationKind
+from citas.notifications.services import on_appointment_event
 from citas.practices.models import Role
 
 MADRID = ZoneInfo("Europe/Madrid")
@@ -87,3 +90,20 @@ def receiver(settings):
     yield found
     server.shutdown()
     server.server_close()
+
+
+def fail(notification, error="recipient refused"):
+    Notification.objects.filter(pk=notification.pk).update(status="failed", last_error=error)
+
+
+@pytest.fixture
+def failed_two(make_appointment):
+    """A confirmation and a reminder that could not be sent."""
+    with time_machine.travel(NOW, tick=False):
+        appointment = make_appointment(status="confirmed")
+        on_appointment_event(appointment=appointment, kind="created", by_client=False)
+    confirmation = Notification.objects.get(kind=NotificationKind.CONFIRMED)
+    reminder = Notification.objects.filter(kind=NotificationKind.REMINDER).first()
+    fail(confirmation)
+    fail(reminder)
+    return confirmation, reminder

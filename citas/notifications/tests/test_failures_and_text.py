@@ -38,22 +38,6 @@ def hook_on(practice, settings, request):
     return make
 
 
-def fail(notification, error="recipient refused"):
-    Notification.objects.filter(pk=notification.pk).update(status="failed", last_error=error)
-
-
-@pytest.fixture
-def failed_two(make_appointment):
-    with time_machine.travel(NOW, tick=False):
-        appointment = make_appointment(status="confirmed")
-        on_appointment_event(appointment=appointment, kind="created", by_client=False)
-    confirmation = Notification.objects.get(kind=K.CONFIRMED)
-    reminder = Notification.objects.filter(kind=K.REMINDER).first()
-    fail(confirmation)
-    fail(reminder)
-    return confirmation, reminder
-
-
 # --- failures reach a person -------------------------------------------------------------------
 
 

@@ -126,6 +126,24 @@ def test_the_owner_sees_the_practice_figures(c, as_member):
 
 
 @time_machine.travel(THURSDAY_MORNING, tick=False)
+def test_the_dashboard_counts_only_failures_nobody_resent_or_dismissed(c, as_member):
+    marks = ((None, None), (at(20, 10), None), (None, at(20, 10)))
+    for number, (resent_at, dismissed_at) in enumerate(marks):
+        Notification.objects.create(
+            practice=c.practice,
+            kind="confirmation",
+            channel="email",
+            recipient=f"x{number}@example.com",
+            due_at=at(20, 9),
+            status="failed",
+            resent_at=resent_at,
+            dismissed_at=dismissed_at,
+        )
+    context = as_member(Role.OWNER).get(reverse("practices:dashboard")).context
+    assert context["failed_notifications"] == 1
+
+
+@time_machine.travel(THURSDAY_MORNING, tick=False)
 def test_a_professional_sees_only_their_own_figures(c, as_member):
     context = as_member(Role.PROFESSIONAL, c.luis).get(reverse("practices:dashboard")).context
     assert [row.professional for row in context["occupancy"]] == ["Luis"]

@@ -1,0 +1,188 @@
+"""Dismissing failed notifications: a manager has looked at them and does not want them resent,
+so they leave the nav badge, the log's alert and the daily email, and stay in the log."""
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from citas.core.factories import MembershipFactory
+from citas.notifications.failures import (
+    failures_digest_schedule,
+    notifications_resend_failed,
+)
+from citas.notifications.models import Notification, NotificationKind
+from citas.notifications.selectors import failed_notification_count
+from citas.practices.models import Role
+from citas.privacy.models import AuditAction, AuditEntry
+
+from .conftest import NOW
+
+pytestmark = pytest.mark.django_db
+LOG = reverse("notifications:log")
+DISMISS_ALL = reverse("notifications:dismiss_failed")
+
+
+def dismiss_url(notification):
+    return reverse("notifications:dismiss", args=[notification.pk])
+
+
+def test_dismissing_one_failure_takes_it_out_of_the_badge_and_records_who_and_when(
+    owner_client, owner, failed_two
+):
+    confirmation, reminder = failed_two
+
+    with time_machine.travel(NOW, tick=False):
+        response = owner_client.post(dismiss_url(confirmation))
+
+    assert response.status_code == 302
+    confirmation.refresh_from_db()
+    assert confirmation.dismissed_at == NOW
+    assert confirmation.dismissed_by == owner.user
+    assert confirmation.status == "failed"  # history stays
+    assert failed_notification_count(confirmation.practice) == 1
+    page = owner_client.get(LOG).content.decode()
+    assert "1 notificación no se ha podido enviar" in page
+    assert "1 fallida" in page  # the nav
+    entry = AuditEntry.objects.get(action=AuditAction.NOTIFICATION_DISMISSED)
+    assert (entry.practice, entry.actor, entry.object_id) == (
+        confirmation.practice,
+        owner.user,
+        str(confirmation.pk),
+    )
+    assert entry.data == {"notifications": [confirmation.pk]}
+
+
+def test_dismiss_all_failed_clears_the_alert_and_audits_once(owner_client, owner, failed_two):
+    practice = failed_two[0].practice
+
+    response = owner_client.post(DISMISS_ALL, follow=True)
+    owner_client.post(DISMISS_ALL)  # a double click dismisses nothing more
+
+    assert "Se han descartado 2 notificaciones fallidas" in response.content.decode()
+    assert failed_notification_count(practice) == 0
+    page = owner_client.get(LOG).content.decode()
+    assert "no se han podido enviar" not in page
+    assert "Descartar todas las fallidas" not in page
+    assert Notification.objects.filter(dismissed_by=owner.user).count() == 2
+    (entry,) = AuditEntry.objects.filter(action=AuditAction.NOTIFICATION_DISMISSED)
+    assert sorted(entry.data["notifications"]) == sorted(n.pk for n in failed_two)
+
+
+def test_dismiss_all_asks_for_confirmation_first(owner_client, failed_two):
+    page = owner_client.get(LOG).content.decode()
+
+    form_start = page.index(f'action="{DISMISS_ALL}"')
+    button = page[form_start : page.index("</form>", form_start)]
+    assert "data-confirm=" in button
+    assert "Descartar todas las fallidas" in button
+
+
+def test_no_daily_email_for_dismissed_failures(owner_client, failed_two):
+    owner_client.post(DISMISS_ALL)
+
+    failures_digest_schedule(now=NOW.replace(hour=9))
+
+    assert not Notification.objects.filter(kind=NotificationKind.FAILURES_DIGEST).exists()
+
+
+def test_the_daily_email_counts_only_failures_not_dismissed(owner_client, failed_two):
+    owner_client.post(dismiss_url(failed_two[0]))
+
+    failures_digest_schedule(now=NOW.replace(hour=9))
+
+    (digest,) = Notification.objects.filter(kind=NotificationKind.FAILURES_DIGEST)
+    assert digest.payload["count"] == 1
+
+
+def test_dismissed_failures_are_shown_by_the_filter_and_can_still_be_resent(
+    owner_client, owner, failed_two
+):
+    confirmation, reminder = failed_two
+    owner_client.post(dismiss_url(confirmation))
+
+    dismissed = owner_client.get(LOG, {"dismissed": "dismissed"})
+    open_ones = owner_client.get(LOG, {"status": "failed", "dismissed": "not_dismissed"})
+    resent = owner_client.post(reverse("notifications:resend", args=[confirmation.pk]))
+
+    assert [n.pk for n in dismissed.context["page"].object_list] == [confirmation.pk]
+    assert "Descartada por" in dismissed.content.decode()
+    assert [n.pk for n in open_ones.context["page"].object_list] == [reminder.pk]
+    assert resent.status_code == 302
+    assert Notification.objects.filter(payload__resent_from=confirmation.pk).exists()
+
+
+def test_resend_all_failed_leaves_dismissed_ones_alone(owner_client, owner, failed_two):
+    confirmation, reminder = failed_two
+    owner_client.post(dismiss_url(confirmation))
+
+    assert notifications_resend_failed(practice=confirmation.practice, by=owner.user) == 1
+
+    copies = Notification.objects.filter(payload__resent_from__isnull=False)
+    assert [c.payload["resent_from"] for c in copies] == [reminder.pk]
+
+
+def test_only_an_open_failure_can_be_dismissed(owner_client, failed_two):
+    confirmation, _ = failed_two
+    pending = Notification.objects.filter(status="pending").first()
+    owner_client.post(dismiss_url(confirmation))
+
+    again = owner_client.post(dismiss_url(confirmation), follow=True)
+    not_failed = owner_client.post(dismiss_url(pending), follow=True)
+
+    for response in (again, not_failed):
+        assert response.status_code == 200
+        assert "Solo se pueden descartar" in response.content.decode()
+    pending.refresh_from_db()
+    assert pending.dismissed_at is None
+    assert AuditEntry.objects.filter(action=AuditAction.NOTIFICATION_DISMISSED).count() == 1
+
+
+# --- tenancy and roles -------------------------------------------------------------------------
+
+
+def test_dismissing_another_practices_failure_is_404(stranger_client, failed_two):
+    response = stranger_client.post(dismiss_url(failed_two[0]))
+
+    assert response.status_code == 404
+    assert failed_notification_count(failed_two[0].practice) == 2
+
+
+def test_dismiss_all_only_touches_the_managers_own_practice(client, failed_two):
+    other = MembershipFactory(role=Role.OWNER)
+    client.force_login(other.user)
+
+    response = client.post(DISMISS_ALL)
+
+    assert response.status_code == 302
+    assert failed_notification_count(failed_two[0].practice) == 2
+    assert not AuditEntry.objects.filter(action=AuditAction.NOTIFICATION_DISMISSED).exists()
+
+
+@pytest.mark.parametrize("role", [Role.RECEPTION, Role.PROFESSIONAL])
+def test_reception_and_professionals_cannot_dismiss(client, failed_two, role):
+    """Like resend: the page does not exist for them (404)."""
+    member = MembershipFactory(practice=failed_two[0].practice, role=role)
+    client.force_login(member.user)
+
+    one = client.post(dismiss_url(failed_two[0]))
+    every = client.post(DISMISS_ALL)
+
+    assert (one.status_code, every.status_code) == (404, 404)
+    assert failed_notification_count(failed_two[0].practice) == 2
+
+
+def test_dismiss_needs_post(owner_client, failed_two):
+    assert owner_client.get(dismiss_url(failed_two[0])).status_code == 405
+    assert owner_client.get(DISMISS_ALL).status_code == 405
+    assert failed_notification_count(failed_two[0].practice) == 2
+
+
+def test_dismiss_needs_the_csrf_token(owner, failed_two):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(owner.user)
+
+    assert browser.post(DISMISS_ALL).status_code == 403
+    assert browser.post(dismiss_url(failed_two[0])).status_code == 403
+    assert failed_notification_count(failed_two[0].practice) == 2
