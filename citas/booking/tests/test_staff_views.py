@@ -119,6 +119,8 @@ def test_the_list_filters_by_whether_the_client_confirmed(
     assert shown("confirmed") == [confirmed]
     # Not yet: only appointments that still hold their time wait for an answer.
     assert shown("unconfirmed") == [waiting]
+    unconfirmed_page = member_client.get(url, {"tab": "upcoming", "attendance": "unconfirmed"})
+    assert unconfirmed_page.content.decode().count('data-attendance="unconfirmed"') == 1
     assert len(shown("")) == 3
     assert other_practice not in shown("confirmed")
 
