@@ -2,7 +2,8 @@
 
 Used by `make loadtest` and by the query-plan tests. Ten professionals work Mon–Fri
 09:00–18:00 on a half-hour grid; the past is full (completed, some cancelled, some left
-"confirmed" as happens when nobody closes them) and the next 60 days are half booked.
+"confirmed" as happens when nobody closes them) and the next 60 days are half booked, a third
+of them confirmed by the client (the practice began asking for confirmations lately).
 """
 
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ WITH numbered AS (
 )
 INSERT INTO booking_appointment (
     practice_id, professional_id, service_id, client_id, start, "end", blocked_start,
-    blocked_end, status, notes, token, channel, price, created_at, updated_at
+    blocked_end, status, notes, token, channel, price, client_confirmed_at, created_at, updated_at
 )
 SELECT %(practice)s, (%(professional_ids)s::bigint[])[p + 1], %(service)s,
        %(first_client)s + (i * 7919) %% %(clients)s,
@@ -54,7 +55,8 @@ SELECT %(practice)s, (%(professional_ids)s::bigint[])[p + 1], %(service)s,
            ELSE 'completed'
        END,
        '', substr(md5(i::text) || md5(random()::text), 1, 43),
-       CASE WHEN i %% 3 = 0 THEN 'staff' ELSE 'public' END, %(price)s, now(), now()
+       CASE WHEN i %% 3 = 0 THEN 'staff' ELSE 'public' END, %(price)s,
+       CASE WHEN start >= now() AND i %% 3 = 1 THEN start - interval '1 day' END, now(), now()
 FROM placed
 """
 

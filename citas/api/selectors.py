@@ -20,6 +20,8 @@ def appointments_for_api(*, practice: Practice, filters: dict) -> QuerySet[Appoi
     ):
         if filters.get(name) is not None:
             rows = rows.filter(**{lookup: filters[name]})
+    if filters.get("client_confirmed") is not None:
+        rows = rows.client_confirmed(filters["client_confirmed"])
     return rows
 
 

@@ -183,6 +183,16 @@ class AppointmentFilterSerializer(serializers.Serializer):
     client = serializers.IntegerField(min_value=1, max_value=2**62, required=False)
     status = serializers.ChoiceField(choices=AppointmentStatus.choices, required=False)
     to = AwareDateTimeField(required=False, help_text=_("Appointments starting before."))
+    # allow_null: a boolean missing from a query string would otherwise read as false.
+    client_confirmed = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "true: the client confirmed attendance; false: active (pending or confirmed) "
+            "appointments the client has not confirmed yet."
+        ),
+        error_messages={"invalid": _("Use true or false.")},
+    )
 
     def get_fields(self):
         fields = super().get_fields()

@@ -159,6 +159,14 @@ class AppointmentQuerySet(models.QuerySet):
     def for_professional(self, professional):
         return self.filter(professional=professional)
 
+    def client_confirmed(self, confirmed: bool):
+        """Whether the client said "I'll be there". Not yet is asked of active appointments
+        only (a cancelled or past-and-closed one awaits no answer); the status filter stays
+        the index's own condition, so it reads appt_open_practice_start."""
+        if confirmed:
+            return self.filter(client_confirmed_at__isnull=False)
+        return self.active().filter(client_confirmed_at__isnull=True)
+
     def intersecting(self, start: datetime, end: datetime):
         """Appointments whose [start, end) meets [start, end): a range of the
         (practice, start, id) index, bounded below by the longest possible appointment."""
@@ -247,6 +255,13 @@ class Appointment(BaseModel):
                 fields=["practice", "start"],
                 condition=Q(status__in=["pending", "confirmed"]),
                 name="appt_open_practice_start",
+            ),
+            # The "confirmed by the client" filter of the staff list and the API: only the
+            # confirmed rows, so it stays small whatever the history.
+            models.Index(
+                fields=["practice", "start", "id"],
+                condition=Q(client_confirmed_at__isnull=False),
+                name="appt_client_confirmed_start",
             ),
             # attendance.release_candidates: unconfirmed appointments starting soon.
             models.Index(

@@ -315,6 +315,17 @@ class AppointmentFilterForm(PracticeFormMixin, forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), choices=[("", _("Any"))] + AppointmentStatus.choices, required=False
     )
+    attendance = forms.TypedChoiceField(
+        label=_("Attendance"),
+        choices=[
+            ("", _("Any")),
+            ("confirmed", _("Confirmed by the client")),
+            ("unconfirmed", _("Not confirmed yet")),
+        ],
+        coerce=lambda value: value == "confirmed",
+        empty_value=None,
+        required=False,
+    )
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -342,6 +353,7 @@ class AppointmentFilterForm(PracticeFormMixin, forms.Form):
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
             search=(data.get("q") or "").strip(),
+            client_confirmed=data.get("attendance"),
         )
 
 

@@ -119,6 +119,7 @@ class AppointmentFilters:
     date_from: date | None = None
     date_to: date | None = None
     search: str = ""
+    client_confirmed: bool | None = None
 
 
 def appointment_list(
@@ -152,6 +153,8 @@ def appointment_list(
         rows = rows.filter(start__lt=local_midnight(filters.date_to + timedelta(days=1), tz))
     if filters.search:
         rows = rows.filter(_client_matches(filters.search, prefix="client__"))
+    if filters.client_confirmed is not None:
+        rows = rows.client_confirmed(filters.client_confirmed)
     return rows.order_by("-start" if filters.tab == Tab.PAST else "start")
 
 

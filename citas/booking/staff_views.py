@@ -340,7 +340,8 @@ def appointment_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "tab": filters.tab,
             "page": page,
-            "asks_confirmation": asks_confirmation(practice),
+            # Listing the appointments not confirmed yet shows their badge, asked for or not.
+            "asks_confirmation": filters.client_confirmed is False or asks_confirmation(practice),
             "query": query.urlencode(),
         },
     )

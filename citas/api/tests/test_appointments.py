@@ -52,6 +52,33 @@ def test_the_list_filters_by_status_client_and_dates(clinic):
     assert [row["id"] for row in response.json()["results"]] == [kept.pk]
 
 
+def test_the_list_filters_by_whether_the_client_confirmed(clinic):
+    confirmed = appointment(clinic, start=free_start(days=2), client_confirmed_at=timezone.now())
+    waiting = appointment(clinic, start=free_start(days=3), status="pending")
+    appointment(clinic, start=free_start(days=4), status="cancelled")
+    AppointmentFactory(start=free_start(days=2), client_confirmed_at=timezone.now())
+    api = clinic.api()
+
+    def listed(**query):
+        response = api.get(reverse("api:appointments"), query)
+        assert response.status_code == 200, response.content
+        return [row["id"] for row in response.json()["results"]]
+
+    assert listed(client_confirmed="true") == [confirmed.pk]
+    assert listed(client_confirmed="false") == [waiting.pk]
+    assert len(listed()) == 3
+
+
+@pytest.mark.parametrize("value", ["maybe", "2"])
+def test_a_client_confirmed_filter_other_than_true_or_false_is_a_400(clinic, value):
+    response = clinic.api().get(
+        reverse("api:appointments"), {"client_confirmed": value}, HTTP_ACCEPT_LANGUAGE="es"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["client_confirmed"] == ["Indica true o false."]
+
+
 @pytest.mark.parametrize("size", ["-1", "0", "101", "ten"])
 def test_a_page_size_out_of_bounds_is_a_400(clinic, size):
     response = clinic.api().get(reverse("api:appointments"), {"page_size": size})

@@ -25,6 +25,16 @@ def test_the_schema_is_valid_without_warnings(tmp_path):
     assert "/api/v1/appointments/{id}/no-show/" in (tmp_path / "schema.yml").read_text()
 
 
+def test_the_client_confirmed_filter_is_documented(client, db):
+    schema_json = client.get("/api/schema/", {"format": "json"}).json()
+    parameters = schema_json["paths"]["/api/v1/appointments/"]["get"]["parameters"]
+    documented = next(p for p in parameters if p["name"] == "client_confirmed")
+
+    assert documented["in"] == "query"
+    assert documented["schema"]["type"] == "boolean"
+    assert "aún no ha confirmado" in documented["description"]
+
+
 def test_swagger_ui_is_served_from_our_own_static_files(client, db):
     page = client.get("/api/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in page

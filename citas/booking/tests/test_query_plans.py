@@ -18,6 +18,7 @@ from bench.history import seed_history
 from citas.api.models import every_scope
 from citas.api.services import api_token_create
 from citas.booking.closing import appointments_to_close
+from citas.booking.models import Appointment
 from citas.core.factories import MembershipFactory
 from citas.practices.models import Role
 
@@ -74,6 +75,9 @@ def test_the_staff_pages_read_appointments_by_index(client, history):
         (listing, {"tab": "past"}),
         (listing, {"tab": "past", "page": 3}),
         (listing, {"tab": "past", "professional": history.professionals[1].pk}),
+        (listing, {"tab": "upcoming", "attendance": "unconfirmed"}),
+        (listing, {"tab": "upcoming", "attendance": "confirmed"}),
+        (listing, {"tab": "past", "attendance": "confirmed"}),
         (reverse("booking_staff:client_list"), {}),
         (reverse("practices:dashboard"), {}),
     ]:
@@ -99,6 +103,8 @@ def test_the_api_and_public_pages_read_appointments_by_index(history):
         ("/api/v1/appointments/", {}),
         (first_page["next"], {}),
         ("/api/v1/appointments/", {"professional": history.professionals[2].pk}),
+        ("/api/v1/appointments/", {"client_confirmed": "false"}),
+        ("/api/v1/appointments/", {"client_confirmed": "true"}),
         ("/api/v1/appointments/", {"from": (timezone.now() - timedelta(days=400)).isoformat()}),
         ("/api/v1/clients/", {}),
         (reverse("api:availability", args=[slug]), month),
@@ -106,6 +112,28 @@ def test_the_api_and_public_pages_read_appointments_by_index(history):
         (reverse("public_scheduling:availability", args=[slug]), month | {"professional": "any"}),
     ]:
         _assert_index_scans(lambda url=url, params=params: api.get(url, params))
+
+
+def test_the_client_confirmed_filter_reads_by_index_before_any_client_confirmed(client, history):
+    # A practice that never asked for confirmations: PostgreSQL knows that no row has one and
+    # would read the whole history to find none, but for the partial index of confirmed rows.
+    Appointment.objects.filter(practice=history.practice).update(client_confirmed_at=None)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE booking_appointment")
+    owner = MembershipFactory(practice=history.practice, role=Role.OWNER)
+    client.force_login(owner.user)
+    token = api_token_create(
+        user=owner.user, practice=history.practice, name="plans", scopes=every_scope()
+    )[1]
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    listing = reverse("booking_staff:appointment_list")
+
+    for tab in ("upcoming", "past"):
+        _assert_index_scans(
+            lambda tab=tab: client.get(listing, {"tab": tab, "attendance": "confirmed"})
+        )
+    _assert_index_scans(lambda: api.get("/api/v1/appointments/", {"client_confirmed": "true"}))
 
 
 def test_the_past_appointments_to_close_are_read_by_index(history):

@@ -103,13 +103,47 @@ def test_the_list_filters_and_searches_by_client(member_client, member, professi
     )
 
 
+def test_the_list_filters_by_whether_the_client_confirmed(
+    member_client, member, professional, service
+):
+    confirmed = _book(professional, service, TEN + timedelta(days=1), client_confirmed_at=NOW)
+    waiting = _book(professional, service, TEN + timedelta(days=2), status="pending")
+    _book(professional, service, TEN + timedelta(days=3), status="cancelled")
+    other_practice = AppointmentFactory(start=TEN + timedelta(days=1), client_confirmed_at=NOW)
+    url = reverse("booking_staff:appointment_list")
+
+    def shown(attendance):
+        response = member_client.get(url, {"tab": "upcoming", "attendance": attendance})
+        return list(response.context["page"])
+
+    assert shown("confirmed") == [confirmed]
+    # Not yet: only appointments that still hold their time wait for an answer.
+    assert shown("unconfirmed") == [waiting]
+    unconfirmed_page = member_client.get(url, {"tab": "upcoming", "attendance": "unconfirmed"})
+    assert unconfirmed_page.content.decode().count('data-attendance="unconfirmed"') == 1
+    assert len(shown("")) == 3
+    assert other_practice not in shown("confirmed")
+
+
+def test_the_attendance_filter_is_labelled_in_spanish(member_client, appointment):
+    with translation.override("es"):
+        page = member_client.get(
+            reverse("booking_staff:appointment_list"), HTTP_ACCEPT_LANGUAGE="es"
+        ).content.decode()
+
+    assert "Asistencia" in page
+    assert "Confirmada por el cliente" in page
+    assert "Sin confirmar" in page
+
+
 def test_a_bad_filter_is_reported_and_ignored(member_client, appointment):
     response = member_client.get(
-        reverse("booking_staff:appointment_list"), {"date_from": "31/31/2026", "status": "x"}
+        reverse("booking_staff:appointment_list"),
+        {"date_from": "31/31/2026", "status": "x", "attendance": "maybe"},
     )
 
     assert response.status_code == 200
-    assert {"date_from", "status"} <= set(response.context["form"].errors)
+    assert {"date_from", "status", "attendance"} <= set(response.context["form"].errors)
     assert list(response.context["page"]) == [appointment]
 
 
