@@ -2,12 +2,16 @@
 
 import contextlib
 import os
+import threading
 import time
 from pathlib import Path
 
 import pytest
 from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.conf import settings
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 
 from citas.core.factories import DEFAULT_PASSWORD, enable_two_factor
 
@@ -23,6 +27,27 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
+
+
+class SerialWSGIServer(ThreadedWSGIServer):
+    """The live server running one request at a time (connections stay concurrent). On
+    SQLite the test database lives in memory and the server's threads share one connection,
+    which Django does not make safe for simultaneous use: a page that fires several requests
+    at once (the reports page loads each report with its own) could hang for ever. On
+    PostgreSQL each thread has its own connection."""
+
+    def set_app(self, application):
+        one_at_a_time = threading.Lock()
+
+        def serial(environ, start_response):
+            with one_at_a_time:
+                return application(environ, start_response)
+
+        super().set_app(serial)
+
+
+if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    LiveServerThread.server_class = SerialWSGIServer
 
 
 def pytest_collection_modifyitems(items):
