@@ -155,13 +155,18 @@ ACTIVE_VALUES = frozenset(str(status) for status in ACTIVE_STATUSES)
 MUTED_VALUES = frozenset(str(status) for status in MUTED_STATUSES)
 
 
+# Which of the two wall-clock times of the repeated autumn hour an event starts at.
+FIRST_TIME = gettext_lazy("%(time)s (first time)")
+SECOND_TIME = gettext_lazy("%(time)s (second time)")
+
+
 def _repeated_hour_labels(start, end, tz) -> list[tuple[datetime, datetime, str]]:
     """(from, to, label) per repeated autumn hour in [start, end]: the SQL path of the feed
     labels the appointments that start there as `_clock_label` does."""
     labels = []
     for first, second in repeated_intervals(start, end, tz):
-        labels.append((*first, _("%(time)s (first time)")))
-        labels.append((*second, _("%(time)s (second time)")))
+        labels.append((*first, str(FIRST_TIME)))
+        labels.append((*second, str(SECOND_TIME)))
     return labels
 
 
@@ -170,9 +175,7 @@ def _clock_label(start, tz) -> str:
     draws both in the one repeated hour)."""
     if not is_ambiguous(start.replace(tzinfo=None), tz):
         return f"{start:%H:%M}"
-    if start.fold:
-        return _("%(time)s (second time)") % {"time": f"{start:%H:%M}"}
-    return _("%(time)s (first time)") % {"time": f"{start:%H:%M}"}
+    return (SECOND_TIME if start.fold else FIRST_TIME) % {"time": f"{start:%H:%M}"}
 
 
 def _event(row: dict, tz, status_labels: dict) -> dict:

@@ -1,4 +1,8 @@
+from datetime import time
+
 import pytest
+
+from citas.core.factories import ProfessionalFactory, ServiceFactory, WorkingHoursFactory
 
 from .helpers import Setup, bookable_practice
 
@@ -13,3 +17,17 @@ def member_client(client, member):
     """Logged in as the module's `member`."""
     client.force_login(member.user)
     return client
+
+
+@pytest.fixture
+def professional(member):
+    """A professional of the module's `member`'s practice, open weekdays until 14:00."""
+    professional = ProfessionalFactory(practice=member.practice)
+    for weekday in range(5):
+        WorkingHoursFactory(professional=professional, weekday=weekday, end_time=time(14))
+    return professional
+
+
+@pytest.fixture
+def service(professional):
+    return ServiceFactory(practice=professional.practice, professionals=[professional])

@@ -1,7 +1,7 @@
 """The agenda's series booking (preview, skip, move, all-or-nothing) and the appointment
 page's "this one / the following / the whole series"."""
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,8 +16,6 @@ from citas.core.factories import (
     ClientFactory,
     MembershipFactory,
     ProfessionalFactory,
-    ServiceFactory,
-    WorkingHoursFactory,
 )
 from citas.practices.models import Role
 
@@ -37,19 +35,6 @@ def frozen_clock():
 @pytest.fixture
 def member(db):
     return MembershipFactory(role=Role.RECEPTION)
-
-
-@pytest.fixture
-def professional(member):
-    professional = ProfessionalFactory(practice=member.practice)
-    for weekday in range(5):
-        WorkingHoursFactory(professional=professional, weekday=weekday, end_time=time(14))
-    return professional
-
-
-@pytest.fixture
-def service(professional):
-    return ServiceFactory(practice=professional.practice, professionals=[professional])
 
 
 def series_form(service, professional, **extra):

@@ -1,4 +1,4 @@
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,10 +18,7 @@ from citas.core.factories import (
     AppointmentFactory,
     ClientFactory,
     MembershipFactory,
-    ProfessionalFactory,
-    ServiceFactory,
     UserFactory,
-    WorkingHoursFactory,
 )
 from citas.practices.models import Role
 
@@ -40,19 +37,6 @@ def frozen_clock():
 @pytest.fixture
 def member(db):
     return MembershipFactory(role=Role.PROFESSIONAL)
-
-
-@pytest.fixture
-def professional(member):
-    professional = ProfessionalFactory(practice=member.practice)
-    for weekday in range(5):
-        WorkingHoursFactory(professional=professional, weekday=weekday, end_time=time(14))
-    return professional
-
-
-@pytest.fixture
-def service(professional):
-    return ServiceFactory(practice=professional.practice, professionals=[professional])
 
 
 @pytest.fixture
