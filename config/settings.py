@@ -116,6 +116,33 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A connection that stops answering (a network that drops packets, a database that
+    # froze) must not hold a process or a lock for ever. On our side: connecting gives up
+    # after DB_CONNECT_TIMEOUT seconds, and the kernel drops a connection whose data or
+    # keepalive probes go unacknowledged for DB_TCP_USER_TIMEOUT ms. On the server's side: a
+    # session left idle inside a transaction (its client gone silent mid-booking, holding the
+    # professional's row lock or a notification's claim) is ended after
+    # DB_IDLE_IN_TRANSACTION_TIMEOUT, so its locks are freed and others can book and send;
+    # DB_STATEMENT_TIMEOUT (off unless set) bounds a single statement.
+    database_options = DATABASES["default"].setdefault("OPTIONS", {})
+    database_options.setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=10))
+    for option, value in {
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+        "tcp_user_timeout": env.int("DB_TCP_USER_TIMEOUT", default=30_000),
+    }.items():
+        database_options.setdefault(option, value)
+    server_settings = {
+        "idle_in_transaction_session_timeout": env("DB_IDLE_IN_TRANSACTION_TIMEOUT", default="60s"),
+        "statement_timeout": env("DB_STATEMENT_TIMEOUT", default="0"),
+    }
+    if env.bool("DB_SESSION_SETTINGS", default=True):  # off for poolers that refuse them
+        database_options["options"] = " ".join(
+            [database_options.get("options", "")]
+            + [f"-c {name}={value}" for name, value in server_settings.items()]
+        ).strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")

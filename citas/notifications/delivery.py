@@ -36,6 +36,9 @@ Failure table: what happens, then [duplicates / losses].
   send: another worker may send too; the late outcome is fenced off and logged "sent after
   its lease ran out". [1, same id / 0]
 - The database is unreachable: nothing is claimed or recorded; the rows wait. [0 / 0]
+- A worker's database connection goes silent inside its claim (the rows locked, the UPDATE
+  never arriving): the server ends the session after DB_IDLE_IN_TRANSACTION_TIMEOUT, the
+  claim is rolled back and another worker sends the rows. [0 / 0]
 - The queue (Redis) is unreachable or an enqueue was lost: the periodic sweep and each
   worker's start pick up the due rows. [0 / 0]
 
