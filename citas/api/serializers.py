@@ -144,6 +144,14 @@ class BookingSerializer(serializers.Serializer):
     manage_token = serializers.CharField(
         source="token", help_text=_("Secret for the client's manage link; keep it private.")
     )
+    email_check_until = serializers.DateTimeField(
+        source="unverified_until",
+        allow_null=True,
+        help_text=_(
+            "Set when the practice asks clients to confirm their email: the time is held until "
+            "then, waiting for the client to follow the link sent to them."
+        ),
+    )
 
 
 # --- appointments ----------------------------------------------------------------------------

@@ -211,6 +211,11 @@ class Appointment(BaseModel):
     )
     notes = models.TextField(_("notes"), blank=True)
     token = models.CharField(max_length=64, unique=True, default=new_appointment_token)
+    # Booked online at a practice that asks clients to confirm their email address: the time
+    # is held until then, and released after it (see email_check.py). None once confirmed.
+    unverified_until = models.DateTimeField(
+        _("held until the client confirms the email"), null=True, blank=True
+    )
     # The client answered "I'll be there" from a reminder (see attendance.py).
     client_confirmed_at = models.DateTimeField(
         _("attendance confirmed by the client at"), null=True, blank=True
@@ -306,6 +311,7 @@ class AppointmentEventKind(models.TextChoices):
     COMPLETED = "completed", _("Completed")
     NO_SHOW = "no_show", _("No-show")
     CLIENT_CONFIRMED = "client_confirmed", _("Attendance confirmed by the client")
+    EMAIL_CONFIRMED = "email_confirmed", _("Email confirmed by the client")
 
 
 class AppointmentEvent(models.Model):

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", public_views.booking_page, name="page"),
     path("reservar/", public_views.booking_submit, name="submit"),
     path("reserva/<str:token>/", public_views.booking_done, name="done"),
+    path("confirmar-correo/<str:token>/", public_views.email_check, name="email_check"),
     path("lista-de-espera/", waitlist_views.join, name="waitlist_join"),
     path("lista-de-espera/<str:token>/", waitlist_views.offer, name="waitlist_offer"),
     path("lista-de-espera/<str:token>/salir/", waitlist_views.leave, name="waitlist_leave"),

@@ -30,9 +30,15 @@ from citas.scheduling.selectors import availability_for
 
 from .abuse import availability_reads_exceeded, booking_attempt_refusal
 from .challenge import challenge_refusal, challenge_shown, widget_strings
+from .email_check import appointment_for_email_check, needs_email_check
 from .forms import ANY, BookingForm, StepForm, format_start
 from .selectors import appointment_for_token
-from .services import SlotTaken, appointment_book, client_for_booking
+from .services import (
+    SlotTaken,
+    appointment_book,
+    appointment_confirm_email,
+    client_for_booking,
+)
 
 BOOKINGS_PER_HOUR = 20
 PAGE = "booking/public/page.html"
@@ -359,6 +365,9 @@ def booking_submit(request: HttpRequest, practice_slug: str) -> HttpResponse:
                     by_client=True,
                     notes=data["notes"],
                     now=now,
+                    email_check=needs_email_check(
+                        practice=practice, user=user, email=data["email"]
+                    ),
                 )
         except SlotTaken as error:
             context = _steps(practice, _retry_params(form, practice, keep_start=False), now=now)
@@ -383,3 +392,30 @@ def booking_done(request: HttpRequest, practice_slug: str, token: str) -> HttpRe
     if appointment.practice.slug != practice_slug:
         raise Http404
     return render(request, "booking/public/done.html", {"appointment": appointment})
+
+
+def email_check(request: HttpRequest, practice_slug: str, token: str) -> HttpResponse:
+    """The link in the "confirm your email" message: a page with one button (a GET changes
+    nothing, so that mail scanners opening links do not confirm for the client)."""
+    practice = _practice(practice_slug)
+    appointment = appointment_for_email_check(practice=practice, token=token)
+    context = {"practice": practice, "appointment": appointment}
+    if appointment is None:
+        context["error"] = _("This link is not valid. Copy the whole link from the email.")
+        return render(request, "booking/public/email_check.html", context, status=404)
+    if appointment.unverified_until is None and appointment.status != "cancelled":
+        return redirect("public_booking:done", practice_slug=practice.slug, token=appointment.token)
+    if request.method == "POST":
+        try:
+            appointment_confirm_email(appointment=appointment)
+        except ServiceError as error:
+            context["error"] = error.message
+            return render(request, "booking/public/email_check.html", context, status=409)
+        return redirect("public_booking:done", practice_slug=practice.slug, token=appointment.token)
+    if appointment.status == "cancelled" or appointment.unverified_until <= timezone.now():
+        context["error"] = _(
+            "The time to confirm this booking has run out and the time was released. "
+            "You can book again."
+        )
+        return render(request, "booking/public/email_check.html", context, status=409)
+    return render(request, "booking/public/email_check.html", context)

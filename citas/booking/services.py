@@ -6,7 +6,7 @@ with BEGIN IMMEDIATE (see settings); on PostgreSQL the `appointment_no_overlap` 
 constraint is the final guard and a lost race surfaces as SlotTaken.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -110,7 +110,11 @@ def client_merge(*, practice: Practice, keep: Client, merge: Client, by) -> Clie
     return keep
 
 
-def _record(appointment, *, kind, by, by_client, previous_start=None, reason="", **data):
+def _record(
+    appointment, *, kind, by, by_client, previous_start=None, reason="", notify_as=None, **data
+):
+    """The event row, its messages (as the event `notify_as`, by default `kind`), the calendar
+    push and the schedule version: every writing transaction of this module ends here."""
     if previous_start is not None:
         data["previous_start"] = previous_start.isoformat()
     if reason:
@@ -124,7 +128,7 @@ def _record(appointment, *, kind, by, by_client, previous_start=None, reason="",
     )
     on_appointment_event(
         appointment=appointment,
-        kind=kind,
+        kind=notify_as or kind,
         by_client=by_client,
         previous_start=previous_start,
         reason=reason,
@@ -169,9 +173,11 @@ def appointment_book(
     override_policy: bool = False,
     now: datetime | None = None,
     series=None,
+    email_check: bool = False,
 ) -> Appointment:
     """`channel` says where the booking came from; by default the booking page when the client
-    books, the staff otherwise (the API passes its own)."""
+    books, the staff otherwise (the API passes its own). With `email_check` the time is held
+    until the client confirms their address (see email_check.py)."""
     now = now or timezone.now()
     start = as_utc(start)
     check_booking_window(start, now)
@@ -194,6 +200,7 @@ def appointment_book(
             lock_client_address(practice_id=practice.pk, email=client.email)
             check_upcoming_cap(practice=practice, email=client.email, now=now)
         lock_professionals(professional)
+        release_lapsed_holds(professional=professional, slot=slot, now=now)
         if override_policy:
             check_overlap(professional=professional, slot=slot, exclude_pk=None)
         else:
@@ -206,9 +213,12 @@ def appointment_book(
                 exclude_pk=None,
             )
         policy = policy_for(practice)
-        pending = by_client and (
-            policy.approval_required
-            or online_booking_needs_approval(practice=practice, policy=policy, client=client)
+        pending = email_check or (
+            by_client
+            and (
+                policy.approval_required
+                or online_booking_needs_approval(practice=practice, policy=policy, client=client)
+            )
         )
         appointment = Appointment.objects.create(
             practice=practice,
@@ -225,6 +235,9 @@ def appointment_book(
             channel=channel,
             created_by=by if by is not None and by.is_authenticated else None,
             series=series,
+            unverified_until=(
+                now + timedelta(minutes=policy.email_check_minutes) if email_check else None
+            ),
         )
         extra = {"override": True} if override_policy else {}
         _record(appointment, kind=AppointmentEventKind.CREATED, by=by, by_client=by_client, **extra)
@@ -364,6 +377,16 @@ def _transition(
     return current
 
 
+def _address_confirmed(current: Appointment) -> None:
+    if current.unverified_until is not None:
+        raise ServiceError(
+            _(
+                "The client has not confirmed their email yet: this booking can be confirmed "
+                "once they do, or cancelled."
+            )
+        )
+
+
 def appointment_confirm(*, appointment: Appointment, by) -> Appointment:
     return _transition(
         appointment,
@@ -372,6 +395,7 @@ def appointment_confirm(*, appointment: Appointment, by) -> Appointment:
         kind=AppointmentEventKind.CONFIRMED,
         by=by,
         message=_("Only a pending appointment can be confirmed."),
+        check=_address_confirmed,
     )
 
 
@@ -461,3 +485,102 @@ def appointment_mark_no_show(
         message=_("Only a confirmed appointment can be marked as a no-show."),
         check=check_started(now or timezone.now()),
     )
+
+
+# --- bookings held until the client confirms their email (see email_check.py) -----------------
+
+
+def release_lapsed_holds(*, professional: Professional, slot, now: datetime) -> None:
+    """Cancel the held bookings of `professional` near `slot` whose time to confirm has run
+    out, so that the time is free for this booking without waiting for the periodic release.
+    Called with the professional's row locked."""
+    lapsed = (
+        Appointment.objects.filter(
+            professional=professional,
+            status=AppointmentStatus.PENDING,
+            unverified_until__lte=now,
+        )
+        .blocking(slot.blocked_start, slot.blocked_end)
+        .values_list("pk", flat=True)
+    )
+    for pk in lapsed:
+        appointment_release_unverified(appointment=Appointment(pk=pk), now=now)
+
+
+def appointment_release_unverified(*, appointment: Appointment, now: datetime) -> bool:
+    """Cancel `appointment` if it is still held for an email confirmation that did not come in
+    time. True if this call released it (so, once). Nobody is told: the client never
+    confirmed, and the practice never saw it (see on_appointment_event)."""
+    with transaction.atomic():
+        current = _locked(appointment)
+        if not (
+            current.status == AppointmentStatus.PENDING
+            and current.unverified_until is not None
+            and current.unverified_until <= now
+        ):
+            return False
+        current.status = AppointmentStatus.CANCELLED
+        current.save(update_fields=["status", "updated_at"])
+        _record(
+            current,
+            kind=AppointmentEventKind.CANCELLED,
+            by=None,
+            by_client=False,
+            reason="email not confirmed",
+        )
+    _offer_freed(
+        practice=current.practice,
+        professional=current.professional,
+        start=current.start,
+        end=current.end,
+        now=now,
+    )
+    return True
+
+
+def appointments_release_unverified(*, now: datetime | None = None) -> list[int]:
+    """Release every lapsed hold (the periodic task); the ids released by this run."""
+    now = now or timezone.now()
+    lapsed = Appointment.objects.filter(
+        status=AppointmentStatus.PENDING, unverified_until__lte=now
+    ).values_list("pk", flat=True)
+    return [
+        pk
+        for pk in lapsed
+        if appointment_release_unverified(appointment=Appointment(pk=pk), now=now)
+    ]
+
+
+def appointment_confirm_email(
+    *, appointment: Appointment, now: datetime | None = None
+) -> Appointment:
+    """The client followed the link in the email: the booking is made for real (confirmed, or
+    pending when the practice approves bookings) and the usual messages go out. Clicking again
+    changes nothing; after the time to confirm ran out, ServiceError."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        current = _locked(appointment)
+        if current.unverified_until is None:
+            return current
+        if current.status != AppointmentStatus.PENDING or current.unverified_until <= now:
+            raise ServiceError(
+                _(
+                    "The time to confirm this booking has run out and the time was released. "
+                    "You can book again."
+                )
+            )
+        policy = policy_for(current.practice)
+        approval = policy.approval_required or online_booking_needs_approval(
+            practice=current.practice, policy=policy, client=current.client
+        )
+        current.unverified_until = None
+        current.status = AppointmentStatus.PENDING if approval else AppointmentStatus.CONFIRMED
+        current.save(update_fields=["unverified_until", "status", "updated_at"])
+        _record(
+            current,
+            kind=AppointmentEventKind.EMAIL_CONFIRMED,
+            by=None,
+            by_client=True,
+            notify_as=AppointmentEventKind.CREATED,
+        )
+    return current

@@ -6,6 +6,7 @@ from huey.contrib.djhuey import db_periodic_task
 
 from .attendance import appointments_release_unconfirmed
 from .closing import appointments_close_past
+from .services import appointments_release_unverified
 
 
 @db_periodic_task(crontab(minute="20"))
@@ -16,3 +17,9 @@ def close_past_appointments() -> None:
 @db_periodic_task(crontab(minute="*"))
 def release_unconfirmed_appointments() -> None:
     appointments_release_unconfirmed(now=timezone.now())
+
+
+@db_periodic_task(crontab(minute="*"))
+def release_unverified_bookings() -> None:
+    """Bookings whose client did not confirm their email in time free their time."""
+    appointments_release_unverified(now=timezone.now())

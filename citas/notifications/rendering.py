@@ -138,6 +138,10 @@ def _appointment_context(notification) -> dict:
             )
             context["attend_url"] = site_url(reverse("manage:attend", args=[payload["token"]]))
             context["decline_url"] = site_url(reverse("manage:decline", args=[payload["token"]]))
+        if payload.get("check_url"):
+            context["check_url"] = payload["check_url"]
+            until = datetime.fromisoformat(payload["until"]).astimezone(ZoneInfo(tz))
+            context["until"] = date_format(until, TIME_FORMAT)
         if payload.get("release_at"):
             release_at = datetime.fromisoformat(payload["release_at"])
             context["release_when"] = format_when(release_at, tz, notification.language)

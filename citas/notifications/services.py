@@ -114,6 +114,25 @@ def _client_rows(appointment, kind, *, now, payload, preference, sms_on) -> list
     return rows
 
 
+def _address_check_row(appointment, *, now) -> Notification:
+    from citas.booking.email_check import email_check_url
+
+    payload = appointment_snapshot(appointment, sequence=0)
+    payload["check_url"] = email_check_url(appointment)
+    payload["until"] = appointment.unverified_until.isoformat()
+    return Notification(
+        practice=appointment.practice,
+        appointment=appointment,
+        professional=appointment.professional,
+        kind=NotificationKind.ADDRESS_CHECK,
+        channel=Channel.EMAIL,
+        recipient=appointment.client.email,
+        language=client_language(appointment.client),
+        due_at=now,
+        payload=payload,
+    )
+
+
 def _reminder_rows(appointment, *, now, payload, preference, sms_on, hours) -> list[Notification]:
     if preference and preference.reminders_unsubscribed_at:
         return []
@@ -208,6 +227,15 @@ def on_appointment_event(
     Writes the Notification rows for the change (and moves/cancels pending reminders).
     """
     now = now or timezone.now()
+    if appointment.unverified_until is not None:
+        # Held until the client confirms their address (booking.email_check): they get the
+        # link to do so and nothing else; the practice, its webhooks and calendars hear of the
+        # booking only once it is confirmed (as "created" then), and never if it lapses.
+        if kind != "created" or not appointment.client.email:
+            return []
+        rows = Notification.objects.bulk_create([_address_check_row(appointment, now=now)])
+        transaction.on_commit(_enqueue)
+        return rows
     # Webhooks report every change, past appointments included (completed, no-show).
     deliveries = webhook_deliveries_queue(appointment=appointment, kind=kind, now=now)
     if deliveries:

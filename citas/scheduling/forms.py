@@ -257,6 +257,8 @@ class BookingPolicyForm(forms.ModelForm):
             "slot_step_minutes",
             "cancellation_window_hours",
             "approval_required",
+            "email_check_required",
+            "email_check_minutes",
             "complete_past_appointments",
             "confirmation_request_hours",
             "release_unconfirmed_hours",
@@ -268,9 +270,15 @@ class BookingPolicyForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Only meaningful with a limit; a form without it keeps the current choice.
         self.fields["no_show_action"].required = False
+        # Only meaningful when the email check is on; a form without it keeps the current value.
+        self.fields["email_check_minutes"].required = False
 
     def clean_no_show_action(self) -> str:
         return self.cleaned_data["no_show_action"] or self.instance.no_show_action
+
+    def clean_email_check_minutes(self) -> int:
+        value = self.cleaned_data["email_check_minutes"]
+        return self.instance.email_check_minutes if value is None else value
 
     def clean(self):
         cleaned = super().clean()

@@ -144,6 +144,22 @@ class BookingPolicy(BaseModel):
             "New online bookings stay pending until someone of the practice confirms them."
         ),
     )
+    email_check_required = models.BooleanField(
+        _("online bookings need the client to confirm their email"),
+        default=False,
+        help_text=_(
+            "The time is held and the client gets an email with a link to confirm the booking. "
+            "Until they do, nothing is sent to them or to the practice; unconfirmed bookings "
+            "are released when the time below runs out. Clients logged in with a verified "
+            "email skip this step."
+        ),
+    )
+    email_check_minutes = models.PositiveSmallIntegerField(
+        _("time to confirm the email (minutes)"),
+        default=30,
+        validators=[MinValueValidator(5), MaxValueValidator(24 * 60)],
+        help_text=_("From 5 minutes to 24 hours."),
+    )
     complete_past_appointments = models.BooleanField(
         _("complete past appointments automatically"),
         default=False,

@@ -254,6 +254,8 @@ def booking_policy_update(
     release_unconfirmed_hours: int | None = None,
     no_show_limit: int | None = None,
     no_show_action: str = NoShowAction.APPROVAL,
+    email_check_required: bool = False,
+    email_check_minutes: int = 30,
 ) -> BookingPolicy:
     if not 1 <= horizon_days <= MAX_HORIZON_DAYS:
         raise ServiceError(
@@ -264,6 +266,13 @@ def booking_policy_update(
     error = release_rule_error(asked=confirmation_request_hours, release=release_unconfirmed_hours)
     if error is not None:
         raise error
+    if not 5 <= email_check_minutes <= 24 * 60:
+        raise ServiceError(
+            _("The time to confirm the email must be between 5 minutes and 24 hours."),
+            field="email_check_minutes",
+        )
+    policy.email_check_required = email_check_required
+    policy.email_check_minutes = email_check_minutes
     policy.min_notice_minutes = min_notice_minutes
     policy.horizon_days = horizon_days
     policy.slot_step_minutes = slot_step_minutes

@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from citas.booking.abuse import booking_attempt_refusal
 from citas.booking.challenge import challenge_refusal, new_challenge
+from citas.booking.email_check import needs_email_check
 from citas.booking.models import AppointmentChannel
 from citas.booking.services import appointment_book, client_for_booking
 from citas.calendars.tasks import refresh_stale
@@ -272,5 +273,6 @@ class PublicBooking(PublicView):
                 by_client=True,
                 channel=AppointmentChannel.API,
                 notes=data["notes"],
+                email_check=needs_email_check(practice=practice, user=None, email=data["email"]),
             )
         return Response(BookingSerializer(appointment).data, status=status.HTTP_201_CREATED)
