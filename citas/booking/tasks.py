@@ -6,6 +6,7 @@ from huey.contrib.djhuey import db_periodic_task
 
 from .attendance import appointments_release_unconfirmed
 from .closing import appointments_close_past
+from .waitlist import waitlist_expire_offers
 
 
 @db_periodic_task(crontab(minute="20"))
@@ -16,3 +17,8 @@ def close_past_appointments() -> None:
 @db_periodic_task(crontab(minute="*"))
 def release_unconfirmed_appointments() -> None:
     appointments_release_unconfirmed(now=timezone.now())
+
+
+@db_periodic_task(crontab(minute="*"))
+def expire_waitlist_offers() -> None:
+    waitlist_expire_offers(now=timezone.now())

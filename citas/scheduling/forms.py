@@ -262,15 +262,28 @@ class BookingPolicyForm(forms.ModelForm):
             "release_unconfirmed_hours",
             "no_show_limit",
             "no_show_action",
+            "waitlist_offer_valid_minutes",
+            "waitlist_offers_per_slot",
         ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Only meaningful with a limit; a form without it keeps the current choice.
         self.fields["no_show_action"].required = False
+        # Left empty, the waiting list's settings keep their current value.
+        for name in ("waitlist_offer_valid_minutes", "waitlist_offers_per_slot"):
+            self.fields[name].required = False
 
     def clean_no_show_action(self) -> str:
         return self.cleaned_data["no_show_action"] or self.instance.no_show_action
+
+    def clean_waitlist_offer_valid_minutes(self) -> int:
+        value = self.cleaned_data["waitlist_offer_valid_minutes"]
+        return self.instance.waitlist_offer_valid_minutes if value is None else value
+
+    def clean_waitlist_offers_per_slot(self) -> int:
+        value = self.cleaned_data["waitlist_offers_per_slot"]
+        return self.instance.waitlist_offers_per_slot if value is None else value
 
     def clean(self):
         cleaned = super().clean()
