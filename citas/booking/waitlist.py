@@ -25,7 +25,7 @@ from citas.catalog.models import Service
 from citas.core.errors import ServiceError
 from citas.core.timezones import as_utc, at_local_time
 from citas.notifications.models import Channel, Notification, NotificationKind
-from citas.practices.models import Practice, Professional
+from citas.practices.models import Practice, Professional, Role
 from citas.scheduling.selectors import MAX_RANGE_DAYS as AVAILABILITY_RANGE_DAYS
 from citas.scheduling.selectors import availability_for, policy_for
 
@@ -37,6 +37,8 @@ AFTERNOON_FROM = time(14)
 MAX_RANGE_DAYS = 60
 EXPIRED_PER_RUN = 500
 OPEN_STATUSES = (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
+# Who of a practice sees and manages the list (it holds people's contact details).
+STAFF_ROLES = (Role.OWNER, Role.ADMIN, Role.RECEPTION)
 
 
 class OfferTaken(ServiceError):
@@ -154,6 +156,16 @@ def waitlist_join(
         first_day=first_day,
         last_day=last_day,
         part_of_day=part_of_day,
+    )
+
+
+def open_entries(*, practice: Practice, service_id: int | None = None):
+    """The practice's waiting and offered entries, per service and oldest first."""
+    entries = WaitlistEntry.objects.filter(practice=practice, status__in=OPEN_STATUSES)
+    if service_id is not None:
+        entries = entries.filter(service_id=service_id)
+    return entries.select_related("service", "professional", "offered_professional").order_by(
+        "service__name", "service_id", "created_at", "pk"
     )
 
 
