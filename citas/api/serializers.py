@@ -285,6 +285,12 @@ class SeriesCancelSerializer(SeriesScopeSerializer):
 
 class SeriesMoveSerializer(SeriesScopeSerializer):
     start = AwareDateTimeField(help_text=_("The new time of this appointment."))
+    professional = serializers.IntegerField(
+        min_value=1,
+        max_value=2**62,
+        required=False,
+        help_text=_("Move them to this professional (by default they keep theirs)."),
+    )
 
 
 class EmptySerializer(StrictSerializer):
