@@ -5,12 +5,13 @@ from datetime import datetime, time, timedelta
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from citas.booking.models import WaitlistStatus
 from citas.booking.services import appointment_book
 from citas.booking.tasks import expire_waitlist_offers
 from citas.booking.waitlist import waitlist_expire_offers
-from citas.core.factories import TimeOffFactory
+from citas.core.factories import TimeOffFactory, UserFactory, enable_two_factor
 from citas.notifications.models import Notification, NotificationKind
 from citas.scheduling.models import TimeOffReason
 from citas.scheduling.selectors import policy_for
@@ -20,6 +21,7 @@ from .helpers import bookable_practice
 from .waitlist_helpers import MADRID, NOW, THURSDAY, THURSDAY_TEN, free, waiting
 
 pytestmark = pytest.mark.django_db
+THURSDAY_ELEVEN = THURSDAY_TEN + timedelta(hours=1)
 
 
 @pytest.fixture(autouse=True)
@@ -226,3 +228,24 @@ def test_the_practice_sets_how_long_an_offer_lasts_and_how_many_get_it(s):
 
     assert [e.pk for e in offered] == [e.pk for e in entries[:2]]
     assert refreshed(entries[0]).offer_expires_at == NOW + timedelta(minutes=30)
+
+
+def test_removing_time_off_on_the_admin_site_offers_its_time(
+    s, client, django_capture_on_commit_callbacks
+):
+    operator = UserFactory(is_staff=True, is_superuser=True)
+    enable_two_factor(operator)
+    client.force_login(operator)
+    time_off = TimeOffFactory(
+        practice=s.practice, professional=s.professional, start=THURSDAY_TEN, end=THURSDAY_ELEVEN
+    )
+    entry = waiting(s, first_day=THURSDAY)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(
+            reverse("admin:scheduling_timeoff_delete", args=[time_off.pk]), {"post": "yes"}
+        )
+
+    assert response.status_code == 302
+    assert len(offer_callbacks(callbacks)) == 1
+    assert refreshed(entry).offered_start == THURSDAY_TEN
