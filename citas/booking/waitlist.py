@@ -11,7 +11,7 @@ the database decides a race between claimers: one wins, the others are told and 
 list.
 """
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -179,10 +179,15 @@ def waitlist_leave(*, entry: WaitlistEntry) -> WaitlistEntry:
     return current
 
 
-def offer_settings(practice: Practice) -> tuple[timedelta, int]:
-    """(how long a claim link works, how many people each freed time is offered to)."""
+def offer_settings(practice: Practice) -> tuple[timedelta, int, int]:
+    """(how long a claim link works, how many people each freed time is offered to, the
+    booking horizon in days)."""
     policy = policy_for(practice)
-    return timedelta(minutes=policy.waitlist_offer_valid_minutes), policy.waitlist_offers_per_slot
+    return (
+        timedelta(minutes=policy.waitlist_offer_valid_minutes),
+        policy.waitlist_offers_per_slot,
+        policy.horizon_days,
+    )
 
 
 def matching_entries(*, practice, professional, first_day: date, last_day: date):
@@ -219,13 +224,15 @@ def day_windows(windows, tz: ZoneInfo, now: datetime) -> list[tuple[datetime, da
     return cut
 
 
-def _free_starts(*, practice, professional, service_ids, first_day, last_day, now) -> dict:
-    """{service id: [its free starts, first to last]} in first_day..last_day: one availability
-    computation per service (per MAX availability range), not per entry or per day."""
-    horizon = now.astimezone(ZoneInfo(practice.timezone)).date() + timedelta(
-        days=policy_for(practice).horizon_days
-    )
-    last_day = min(last_day, horizon)
+def _free_starts(*, practice, professional, service_ids, windows, horizon_days, now) -> dict:
+    """{service id: [its free starts inside `windows`, first to last]}, for the services that
+    have one: one availability computation per service (per availability range), not per
+    entry or per day."""
+    tz = ZoneInfo(practice.timezone)
+    first_day = windows[0][0].astimezone(tz).date()
+    last_day = (windows[-1][1] - timedelta(microseconds=1)).astimezone(tz).date()
+    last_day = min(last_day, now.astimezone(tz).date() + timedelta(days=horizon_days))
+    begins = [begin for begin, _end in windows]
     starts: dict[int, list[datetime]] = {}
     for service in Service.objects.filter(pk__in=service_ids):
         found: list[datetime] = []
@@ -242,7 +249,9 @@ def _free_starts(*, practice, professional, service_ids, first_day, last_day, no
             )["any"]
             found += [start for day in sorted(days) for start, _professional in days[day]]
             chunk = chunk_end + timedelta(days=1)
-        starts[service.pk] = found
+        inside = [start for start in found if _inside(start, begins, windows)]
+        if inside:
+            starts[service.pk] = inside
     return starts
 
 
@@ -321,7 +330,7 @@ def waitlist_offer_freed_times(
     nobody holds two open offers. The entries offered."""
     tz = ZoneInfo(practice.timezone)
     now = as_utc(now)
-    valid, per_slot = offer_settings(practice)
+    valid, per_slot, horizon_days = offer_settings(practice)
     cut = day_windows(windows, tz, now)
     if not cut or not professional.is_active:
         return []
@@ -336,18 +345,20 @@ def waitlist_offer_freed_times(
         return []
     first_day, last_day = max(first_day, span["first"]), min(last_day, span["last"])
     cut = [(s, e) for s, e in cut if first_day <= s.astimezone(tz).date() <= last_day]
+    if not cut:
+        return []
     starts = _free_starts(
         practice=practice,
         professional=professional,
         service_ids=candidates.order_by().values("service_id"),
-        first_day=first_day,
-        last_day=last_day,
+        windows=cut,
+        horizon_days=horizon_days,
         now=now,
     )
     refused = _offered_before(
         practice=practice,
         professional=professional,
-        starts=sorted({s for found in starts.values() for s in found if _inside(s, cut)}),
+        starts=sorted({start for found in starts.values() for start in found}),
     )
     open_windows = [_Window(start, end, limit or per_slot) for start, end in cut]
     offered: list[WaitlistEntry] = []
@@ -393,8 +404,11 @@ def waitlist_offer_freed_times(
     return offered
 
 
-def _inside(start: datetime, windows) -> bool:
-    return any(begin <= start < end for begin, end in windows)
+def _inside(start: datetime, begins: list[datetime], windows) -> bool:
+    """Whether `start` lies in one of the sorted, non-overlapping `windows` (`begins`: their
+    starts)."""
+    index = bisect_right(begins, start) - 1
+    return index >= 0 and start < windows[index][1]
 
 
 def waitlist_offer_freed_slot(
