@@ -120,3 +120,16 @@ def test_the_admin_takes_people_off_the_list(client, clinic):
     entry.refresh_from_db()
     assert entry.status == WaitlistStatus.LEFT
     assert client.get(url, {"q": "ana"}).status_code == 200
+
+
+def test_the_list_costs_the_same_queries_for_a_page_of_any_size(
+    clinic, django_assert_max_num_queries
+):
+    for n in range(30):
+        entry_of(clinic, email=f"p{n}@example.com", professional=clinic.professional)
+    api = clinic.api()
+
+    with django_assert_max_num_queries(4):
+        response = api.get(reverse("api:waitlist"), {"page_size": 25})
+
+    assert len(response.json()["results"]) == 25
