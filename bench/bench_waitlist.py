@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from datetime import time as clock
 from zoneinfo import ZoneInfo
 
-from bench.__main__ import measure
+from bench.__main__ import measure_interleaved
 from bench.harness import in_test_database
 
 WAITING = 1000
@@ -110,7 +110,7 @@ def run() -> int:
         if len(offered) != expected:
             print(f"{label}: offered {len(offered)}, expected {expected}")
             return 1
-        median, p95 = measure(offer)
+        median, p95 = measure_interleaved({label: offer})[label]
         print(
             f"{label}: {WAITING} waiting entries, {connection.vendor}: median {median:.1f} ms, "
             f"p95 {p95:.1f} ms, {len(queries)} queries"

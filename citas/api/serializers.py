@@ -4,7 +4,7 @@ inputs check shape and types, the services decide."""
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from citas.booking.models import AppointmentStatus, SeriesFrequency
+from citas.booking.models import AppointmentStatus, PartOfDay, SeriesFrequency, WaitlistStatus
 from citas.booking.series import CONFLICT_LABELS, MAX_OCCURRENCES, SeriesScope
 from citas.notifications.models import NotificationStatus, WebhookEvent
 
@@ -293,6 +293,12 @@ class SeriesCancelSerializer(SeriesScopeSerializer):
 
 class SeriesMoveSerializer(SeriesScopeSerializer):
     start = AwareDateTimeField(help_text=_("The new time of this appointment."))
+    professional = serializers.IntegerField(
+        min_value=1,
+        max_value=2**62,
+        required=False,
+        help_text=_("Move them to this professional (by default they keep theirs)."),
+    )
 
 
 class EmptySerializer(StrictSerializer):
@@ -374,3 +380,31 @@ class WebhookDeliverySerializer(serializers.Serializer):
     last_error = serializers.CharField()
     due_at = serializers.DateTimeField()
     sent_at = serializers.DateTimeField(allow_null=True)
+
+
+# --- waiting list ----------------------------------------------------------------------------
+
+
+class WaitlistFilterSerializer(serializers.Serializer):
+    service = serializers.IntegerField(
+        min_value=1, max_value=2**62, required=False, help_text=_("Only this service's list.")
+    )
+
+
+class WaitlistEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    service = serializers.IntegerField(source="service_id")
+    professional = serializers.IntegerField(source="professional_id", allow_null=True)
+    full_name = serializers.CharField()
+    email = serializers.EmailField()
+    phone = serializers.CharField()
+    first_day = serializers.DateField()
+    last_day = serializers.DateField()
+    part_of_day = serializers.ChoiceField(choices=PartOfDay.choices)
+    status = serializers.ChoiceField(choices=WaitlistStatus.choices)
+    offered_start = serializers.DateTimeField(allow_null=True)
+    offered_professional = serializers.IntegerField(
+        source="offered_professional_id", allow_null=True
+    )
+    offer_expires_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()

@@ -7,7 +7,7 @@ from citas.privacy import api as privacy_api
 from citas.reports import api as reports_api
 
 from . import token_views
-from .views import appointments, clients, common, me, public, series, webhooks
+from .views import appointments, clients, common, me, public, series, waitlist, webhooks
 
 practice = [
     path("", public.PracticeDetail.as_view(), name="practice"),
@@ -63,6 +63,8 @@ v1 = [
     path("series/", series.SeriesCreate.as_view(), name="series"),
     path("series/preview/", series.SeriesPreview.as_view(), name="series_preview"),
     path("clients/", clients.ClientList.as_view(), name="clients"),
+    path("waitlist/", waitlist.WaitlistList.as_view(), name="waitlist"),
+    path("waitlist/<int:pk>/remove/", waitlist.WaitlistRemove.as_view(), name="waitlist_remove"),
     path("clients/<int:pk>/", include(client)),
     path("webhooks/", webhooks.WebhookList.as_view(), name="webhooks"),
     path("webhooks/<int:pk>/", include(webhook)),

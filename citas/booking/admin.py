@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from citas.scheduling.admin_mixins import BumpsScheduleVersion
 
-from .models import Appointment, AppointmentEvent, Client
+from .models import Appointment, AppointmentEvent, Client, WaitlistEntry
+from .waitlist import waitlist_leave
 
 
 @admin.register(Client)
@@ -47,3 +49,41 @@ class AppointmentAdmin(BumpsScheduleVersion, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(admin.ModelAdmin):
+    # Operators look entries up and take people off the list; offers and claims go through
+    # the waiting list's services (waitlist.py), so nothing else is editable here.
+    list_display = ["created_at", "full_name", "email", "service", "practice", "status"]
+    list_filter = ["status", "part_of_day"]
+    search_fields = ["full_name", "email", "phone", "practice__name", "service__name"]
+    list_select_related = ["service", "practice"]
+    date_hierarchy = "created_at"
+    actions = ["take_off_the_list"]
+    readonly_fields = [
+        "practice",
+        "service",
+        "professional",
+        "full_name",
+        "email",
+        "phone",
+        "language",
+        "first_day",
+        "last_day",
+        "part_of_day",
+        "status",
+        "token",
+        "offered_start",
+        "offered_professional",
+        "offer_expires_at",
+        "appointment",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Take off the waiting list"))
+    def take_off_the_list(self, request, queryset):
+        for entry in queryset:
+            waitlist_leave(entry=entry)

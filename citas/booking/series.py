@@ -22,7 +22,9 @@ from django.utils.translation import gettext_lazy
 from citas.calendars.models import ExternalBusy
 from citas.core.errors import ServiceError
 from citas.core.timezones import as_utc, at_local_time
-from citas.notifications.services import series_booked_notify
+from citas.notifications.models import NotificationKind
+from citas.notifications.services import series_booked_notify, series_notify_once
+from citas.practices.models import Professional
 from citas.scheduling.models import TimeOff, TimeOffReason
 
 from .models import (
@@ -277,12 +279,15 @@ def series_members(appointment: Appointment, scope: str, *, now: datetime) -> li
 def series_cancel(
     *, appointment: Appointment, scope: str, by, reason: str = "", now: datetime | None = None
 ) -> list[Appointment]:
+    """Cancel the appointments of `scope`; the client gets one email for all of them."""
     now = now or timezone.now()
     with transaction.atomic():
-        return [
+        cancelled = [
             appointment_cancel(appointment=member, by=by, by_client=False, reason=reason, now=now)
             for member in series_members(appointment, scope, now=now)
         ]
+        series_notify_once(appointments=cancelled, kind=NotificationKind.CANCELLED)
+    return cancelled
 
 
 def series_move(
@@ -291,10 +296,12 @@ def series_move(
     scope: str,
     start: datetime,
     by,
+    professional: Professional | None = None,
     now: datetime | None = None,
 ) -> list[Appointment]:
-    """Move this occurrence to `start`; the others in `scope` move by the same number of days
-    to the same new local wall time. All move or none."""
+    """Move this occurrence to `start` (and to `professional`); the others in `scope` move by
+    the same number of days to the same new local wall time (and professional). All move or
+    none: a refusal names every occurrence that does not fit. The client gets one email."""
     now = now or timezone.now()
     tz = ZoneInfo(appointment.practice.timezone)
     old = appointment.start.astimezone(tz)
@@ -307,19 +314,37 @@ def series_move(
     if new > old:
         members.reverse()
     with transaction.atomic():
-        moved = []
+        moved, refusals = [], []
         for member in members:
             target = at_local_time(member.start.astimezone(tz).date() + shift, wall, tz)
             try:
-                moved.append(
-                    appointment_reschedule(
-                        appointment=member, start=target, by=by, by_client=False, now=now
+                with transaction.atomic():  # a refused occurrence undoes only itself here
+                    moved.append(
+                        appointment_reschedule(
+                            appointment=member,
+                            start=target,
+                            professional=professional,
+                            by=by,
+                            by_client=False,
+                            now=now,
+                        )
                     )
-                )
             except ServiceError as exc:
-                message = _("%(when)s: %(reason)s Nothing was moved.") % {
-                    "when": _when(target, tz),
-                    "reason": exc.message,
-                }
-                raise _refusal(exc, message, "start") from exc
+                refusals.append((target, exc))
+        if refusals:
+            raise _move_refusal(refusals, tz)
+        series_notify_once(appointments=moved, kind=NotificationKind.RESCHEDULED)
     return sorted(moved, key=lambda member: member.start)
+
+
+def _move_refusal(refusals: list[tuple[datetime, ServiceError]], tz: ZoneInfo) -> ServiceError:
+    """One error naming every occurrence that could not move (a 409 when one was taken)."""
+    lines = [
+        _("%(when)s: %(reason)s") % {"when": _when(target, tz), "reason": exc.message}
+        for target, exc in sorted(refusals, key=lambda refusal: refusal[0])
+    ]
+    message = _("Nothing was moved. These appointments do not fit: %(list)s") % {
+        "list": " · ".join(lines)
+    }
+    taken = next((exc for _target, exc in refusals if isinstance(exc, SlotTaken)), None)
+    return _refusal(taken or refusals[0][1], message, "start")

@@ -451,15 +451,11 @@ def appointment_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     scope = request.POST.get("scope", series.SeriesScope.THIS)
     if form.is_valid() and scope != series.SeriesScope.THIS:
         try:
-            if form.cleaned_data["professional"].pk != appointment.professional_id:
-                raise ServiceError(
-                    _("Move a series to another professional one appointment at a time."),
-                    field="professional",
-                )
             series.series_move(
                 appointment=appointment,
                 scope=scope,
                 start=form.cleaned_data["start"],
+                professional=form.cleaned_data["professional"],
                 by=request.user,
             )
         except ServiceError as error:

@@ -1,36 +1,44 @@
 """The waiting list: people who want a time that is not free yet.
 
-When a time is freed (a cancellation, which includes the release of an unconfirmed
-appointment, or a reschedule away from it), `waitlist_offer_freed_slot` runs after the commit,
-picks the oldest open entries that fit, and emails each a claim link valid for OFFER_VALID.
-The claim books through `appointment_book`, so the database decides a race between claimers:
-one wins, the others are told and stay on the list.
+When a time is freed, `waitlist_offer_freed_times` runs after the commit: by a cancellation
+(which includes the release of an unconfirmed appointment) or a reschedule away from it, and by
+schedule changes (time off or a holiday removed, new or longer working hours), each hooked
+where the change bumps the schedule version. It picks the oldest waiting entries that fit and
+emails each a claim link valid for the practice's setting (BookingPolicy). An offer that
+expires unclaimed (`waitlist_expire_offers`, a periodic task) puts its entry back on the list
+and offers the time to the next entry in order. The claim books through `appointment_book`, so
+the database decides a race between claimers: one wins, the others are told and stay on the
+list.
 """
 
+from bisect import bisect_left, bisect_right
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Min, Q
 from django.utils.translation import gettext as _
 
 from citas.catalog.models import Service
 from citas.core.errors import ServiceError
+from citas.core.timezones import as_utc, at_local_time
 from citas.notifications.models import Channel, Notification, NotificationKind
-from citas.practices.models import Practice, Professional
+from citas.practices.models import Practice, Professional, Role
+from citas.scheduling.selectors import MAX_RANGE_DAYS as AVAILABILITY_RANGE_DAYS
 from citas.scheduling.selectors import availability_for, policy_for
 
 from .models import Appointment, PartOfDay, WaitlistEntry, WaitlistStatus
 from .rules import SlotTaken
 from .services import appointment_book, client_for_booking
 
-OFFERS_PER_SLOT = 3
-OFFER_VALID = timedelta(hours=2)
 AFTERNOON_FROM = time(14)
 MAX_RANGE_DAYS = 60
+EXPIRED_PER_RUN = 500
 OPEN_STATUSES = (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
+# Who of a practice sees and manages the list (it holds people's contact details).
+STAFF_ROLES = (Role.OWNER, Role.ADMIN, Role.RECEPTION)
 
 
 class OfferTaken(ServiceError):
@@ -151,6 +159,16 @@ def waitlist_join(
     )
 
 
+def open_entries(*, practice: Practice, service_id: int | None = None):
+    """The practice's waiting and offered entries, per service and oldest first."""
+    entries = WaitlistEntry.objects.filter(practice=practice, status__in=OPEN_STATUSES)
+    if service_id is not None:
+        entries = entries.filter(service_id=service_id)
+    return entries.select_related("service", "professional", "offered_professional").order_by(
+        "service__name", "service_id", "created_at", "pk"
+    )
+
+
 def waitlist_leave(*, entry: WaitlistEntry) -> WaitlistEntry:
     """Off the list (the client from the email, or the practice). A booked entry stays."""
     with transaction.atomic():
@@ -161,48 +179,79 @@ def waitlist_leave(*, entry: WaitlistEntry) -> WaitlistEntry:
     return current
 
 
-def _open(now: datetime) -> Q:
-    """Waiting, or offered a time whose claim link has expired."""
-    return Q(status=WaitlistStatus.WAITING) | Q(
-        status=WaitlistStatus.OFFERED, offer_expires_at__lte=now
+def offer_settings(practice: Practice) -> tuple[timedelta, int, int]:
+    """(how long a claim link works, how many people each freed time is offered to, the
+    booking horizon in days)."""
+    policy = policy_for(practice)
+    return (
+        timedelta(minutes=policy.waitlist_offer_valid_minutes),
+        policy.waitlist_offers_per_slot,
+        policy.horizon_days,
     )
 
 
-def matching_entries(*, practice, professional, day: date, local: time, now: datetime):
-    """Open entries, oldest first, whose service, professional, days and part of day fit."""
-    parts = [PartOfDay.ANY, PartOfDay.MORNING if local < AFTERNOON_FROM else PartOfDay.AFTERNOON]
+def matching_entries(*, practice, professional, first_day: date, last_day: date):
+    """Waiting entries, oldest first, for a service of `professional` (or anyone) whose days
+    meet first_day..last_day. An offered entry waits again only when its offer has expired
+    (waitlist_expire_offers), so it is never offered twice at once."""
     return (
         WaitlistEntry.objects.filter(
-            _open(now),
             Q(professional__isnull=True) | Q(professional=professional),
             practice=practice,
+            status=WaitlistStatus.WAITING,
             service__professionals=professional,
             service__is_active=True,
-            first_day__lte=day,
-            last_day__gte=day,
-            part_of_day__in=parts,
+            first_day__lte=last_day,
+            last_day__gte=first_day,
         )
         .select_related("service")
         .order_by("created_at", "pk")
     )
 
 
-def _offer_starts(*, practice, professional, service_ids, day, start, end, now) -> dict:
-    """{service id: the first free start of that service inside [start, end)}, for the
-    services that have one: one availability computation per service, not per entry."""
-    starts = {}
+def day_windows(windows, tz: ZoneInfo, now: datetime) -> list[tuple[datetime, datetime]]:
+    """The freed [start, end) ranges from now on, cut at local midnights: each freed day is
+    offered on its own (to the practice's number of people), however many days were freed."""
+    cut = []
+    for start, end in sorted(windows):
+        start = max(as_utc(start), now)
+        end = as_utc(end)
+        while start < end:
+            local = start.astimezone(tz)
+            midnight = at_local_time(local.date() + timedelta(days=1), time(), tz)
+            cut.append((start, min(end, midnight)))
+            start = midnight
+    return cut
+
+
+def _free_starts(*, practice, professional, service_ids, windows, horizon_days, now) -> dict:
+    """{service id: [its free starts inside `windows`, first to last]}, for the services that
+    have one: one availability computation per service (per availability range), not per
+    entry or per day."""
+    tz = ZoneInfo(practice.timezone)
+    first_day = windows[0][0].astimezone(tz).date()
+    last_day = (windows[-1][1] - timedelta(microseconds=1)).astimezone(tz).date()
+    last_day = min(last_day, now.astimezone(tz).date() + timedelta(days=horizon_days))
+    begins = [begin for begin, _end in windows]
+    starts: dict[int, list[datetime]] = {}
     for service in Service.objects.filter(pk__in=service_ids):
-        found = availability_for(
-            practice=practice,
-            service=service,
-            professionals=[professional],
-            first_day=day,
-            last_day=day,
-            now=now,
-        )
-        free = [s for s, _professional in found["any"].get(day, []) if start <= s < end]
-        if free:
-            starts[service.pk] = free[0]
+        found: list[datetime] = []
+        chunk = first_day
+        while chunk <= last_day:
+            chunk_end = min(last_day, chunk + timedelta(days=AVAILABILITY_RANGE_DAYS - 1))
+            days = availability_for(
+                practice=practice,
+                service=service,
+                professionals=[professional],
+                first_day=chunk,
+                last_day=chunk_end,
+                now=now,
+            )["any"]
+            found += [start for day in sorted(days) for start, _professional in days[day]]
+            chunk = chunk_end + timedelta(days=1)
+        inside = [start for start in found if _inside(start, begins, windows)]
+        if inside:
+            starts[service.pk] = inside
     return starts
 
 
@@ -232,47 +281,113 @@ def _offer_row(entry: WaitlistEntry, professional: Professional, now: datetime) 
     )
 
 
-def waitlist_offer_freed_slot(
-    *, practice: Practice, professional: Professional, start: datetime, end: datetime, now: datetime
+def _offered_before(*, practice, professional, starts) -> set[tuple[str, str]]:
+    """(email, start) pairs already offered: whoever let an offer of a time expire is not
+    offered the same time again."""
+    return {
+        (email.lower(), start)
+        for email, start in Notification.objects.filter(
+            practice=practice,
+            professional=professional,
+            kind=NotificationKind.WAITLIST_OFFER,
+            payload__start__in=[start.isoformat() for start in starts],
+        ).values_list("recipient", "payload__start")
+    }
+
+
+class _Window:
+    """One freed range and the offers made of it so far."""
+
+    def __init__(self, start: datetime, end: datetime, room: int):
+        self.start, self.end, self.room = start, end, room
+
+    def first_fit(self, entry, starts: list[datetime], tz: ZoneInfo, refused) -> datetime | None:
+        for start in starts[bisect_left(starts, self.start) :]:
+            if start >= self.end:
+                return None
+            local = start.astimezone(tz)
+            if (
+                entry.first_day <= local.date() <= entry.last_day
+                and fits_part_of_day(entry.part_of_day, local.time())
+                and (entry.email.lower(), start.isoformat()) not in refused
+            ):
+                return start
+        return None
+
+
+def waitlist_offer_freed_times(
+    *,
+    practice: Practice,
+    professional: Professional,
+    windows: list[tuple[datetime, datetime]],
+    now: datetime,
+    limit: int | None = None,
+    exclude: int | None = None,
 ) -> list[WaitlistEntry]:
-    """Offer the freed [start, end) of `professional` to the first OFFERS_PER_SLOT entries
-    (one per email, and none to someone holding an open offer) for which a time in it is
-    still free. The entries offered."""
-    if end <= now:
+    """Offer the freed ranges of `professional` to the waiting list, oldest entry first: each
+    entry gets the first free time of its service that fits its days and part of the day,
+    each day's freed range goes to at most `limit` people (the practice's setting), and
+    nobody holds two open offers. The entries offered."""
+    tz = ZoneInfo(practice.timezone)
+    now = as_utc(now)
+    valid, per_slot, horizon_days = offer_settings(practice)
+    cut = day_windows(windows, tz, now)
+    if not cut or not professional.is_active:
         return []
-    local = start.astimezone(ZoneInfo(practice.timezone))
+    first_day = cut[0][0].astimezone(tz).date()
+    last_day = (cut[-1][1] - timedelta(microseconds=1)).astimezone(tz).date()
     candidates = matching_entries(
-        practice=practice, professional=professional, day=local.date(), local=local.time(), now=now
-    )
-    starts = _offer_starts(
+        practice=practice, professional=professional, first_day=first_day, last_day=last_day
+    ).exclude(pk=exclude)
+    # Only the days someone waits for: new working hours free every week up to the horizon.
+    span = candidates.aggregate(first=Min("first_day"), last=Max("last_day"))
+    if span["first"] is None:
+        return []
+    first_day, last_day = max(first_day, span["first"]), min(last_day, span["last"])
+    cut = [(s, e) for s, e in cut if first_day <= s.astimezone(tz).date() <= last_day]
+    if not cut:
+        return []
+    starts = _free_starts(
         practice=practice,
         professional=professional,
         service_ids=candidates.order_by().values("service_id"),
-        day=local.date(),
-        start=start,
-        end=end,
+        windows=cut,
+        horizon_days=horizon_days,
         now=now,
     )
+    refused = _offered_before(
+        practice=practice,
+        professional=professional,
+        starts=sorted({start for found in starts.values() for start in found}),
+    )
+    open_windows = [_Window(start, end, limit or per_slot) for start, end in cut]
     offered: list[WaitlistEntry] = []
     # One open offer per person at a time (and so never two emails at the same moment).
     emails = {
         email.lower()
         for email in WaitlistEntry.objects.filter(
-            practice=practice, status=WaitlistStatus.OFFERED, offer_expires_at__gt=now
+            practice=practice, status=WaitlistStatus.OFFERED
         ).values_list("email", flat=True)
     }
     with transaction.atomic():
-        for entry in candidates.filter(service_id__in=starts).iterator(chunk_size=50):
+        for entry in candidates.filter(service_id__in=starts).iterator(chunk_size=200):
+            if not open_windows:
+                break
             if entry.email.lower() in emails:
                 continue
-            offer_start = starts[entry.service_id]
+            for window in open_windows:
+                offer_start = window.first_fit(entry, starts[entry.service_id], tz, refused)
+                if offer_start is not None:
+                    break
+            else:
+                continue
             entry.practice = practice
             entry.status = WaitlistStatus.OFFERED
             entry.offered_start = offer_start
             entry.offered_professional = professional
-            entry.offer_expires_at = now + OFFER_VALID
+            entry.offer_expires_at = now + valid
             # Conditional: a concurrent offer of another freed time may have taken the entry.
-            taken = WaitlistEntry.objects.filter(_open(now), pk=entry.pk).update(
+            taken = WaitlistEntry.objects.filter(pk=entry.pk, status=WaitlistStatus.WAITING).update(
                 status=entry.status,
                 offered_start=offer_start,
                 offered_professional=professional,
@@ -283,20 +398,102 @@ def waitlist_offer_freed_slot(
                 continue
             emails.add(entry.email.lower())
             offered.append(entry)
-            if len(offered) == OFFERS_PER_SLOT:
-                break
+            window.room -= 1
+            open_windows = [w for w in open_windows if w.room > 0]
         Notification.objects.bulk_create([_offer_row(e, professional, now) for e in offered])
     return offered
 
 
+def _inside(start: datetime, begins: list[datetime], windows) -> bool:
+    """Whether `start` lies in one of the sorted, non-overlapping `windows` (`begins`: their
+    starts)."""
+    index = bisect_right(begins, start) - 1
+    return index >= 0 and start < windows[index][1]
+
+
+def waitlist_offer_freed_slot(
+    *,
+    practice: Practice,
+    professional: Professional,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    limit: int | None = None,
+    exclude: int | None = None,
+) -> list[WaitlistEntry]:
+    """Offer one freed [start, end) of `professional` (a cancellation, a reschedule...)."""
+    return waitlist_offer_freed_times(
+        practice=practice,
+        professional=professional,
+        windows=[(start, end)],
+        now=now,
+        limit=limit,
+        exclude=exclude,
+    )
+
+
 def offer_freed_slot_on_commit(*, practice, professional, start, end, now) -> None:
     """After the transaction that freed [start, end) commits, offer it to the waiting list."""
-    transaction.on_commit(
-        lambda: waitlist_offer_freed_slot(
-            practice=practice, professional=professional, start=start, end=end, now=now
-        ),
-        robust=True,  # the freed time stays freed even if offering it fails; it is logged
+    offer_freed_times_on_commit(
+        practice=practice, professionals=[professional], windows=[(start, end)], now=now
     )
+
+
+def offer_freed_times_on_commit(*, practice, professionals, windows, now) -> None:
+    """After the transaction that freed `windows` of each of `professionals` commits (time off
+    or a holiday removed, new or longer working hours), offer them to the waiting list. Once
+    per transaction: the caller registers it once, next to its schedule_version_bump."""
+    if not windows:
+        return
+
+    def offer() -> None:
+        for professional in professionals:
+            waitlist_offer_freed_times(
+                practice=practice, professional=professional, windows=windows, now=now
+            )
+
+    # robust: the freed time stays freed even if offering it fails; it is logged.
+    transaction.on_commit(offer, robust=True)
+
+
+def waitlist_expire_offers(*, now: datetime) -> list[WaitlistEntry]:
+    """Offers whose claim link expired unclaimed: the entry waits again, and its time goes to
+    the next entry in order (one person per expired offer), if it is still free. Each expired
+    offer is handled once: the conditional UPDATE decides between concurrent runs."""
+    reoffered: list[WaitlistEntry] = []
+    expired = (
+        WaitlistEntry.objects.filter(status=WaitlistStatus.OFFERED, offer_expires_at__lte=now)
+        .select_related("practice", "offered_professional", "service")
+        .order_by("offer_expires_at", "pk")
+    )
+    for entry in list(expired[:EXPIRED_PER_RUN]):  # the next run takes the rest
+        # One transaction: the entry back on the list and its time offered on, or neither
+        # (a crash leaves the offer expired, and the next run does both).
+        with transaction.atomic():
+            back = WaitlistEntry.objects.filter(
+                pk=entry.pk,
+                status=WaitlistStatus.OFFERED,
+                offer_expires_at=entry.offer_expires_at,
+            ).update(
+                status=WaitlistStatus.WAITING,
+                offered_start=None,
+                offered_professional=None,
+                offer_expires_at=None,
+                updated_at=now,
+            )
+            if not back or entry.offered_professional is None:
+                continue
+            # The very time offered (a window holding only its start), to one more person.
+            reoffered += waitlist_offer_freed_slot(
+                practice=entry.practice,
+                professional=entry.offered_professional,
+                start=entry.offered_start,
+                end=entry.offered_start + timedelta(seconds=1),
+                now=now,
+                limit=1,
+                exclude=entry.pk,
+            )
+    return reoffered
 
 
 def offer_is_open(entry: WaitlistEntry, now: datetime) -> bool:

@@ -12,16 +12,23 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from citas.catalog.models import Service
 from citas.core.errors import ServiceError, add_service_error
-from citas.practices.models import Practice, Role
+from citas.practices.models import Practice
 from citas.practices.selectors import require_membership
 
 from .models import WaitlistEntry
 from .public_views import _rate_limited
-from .waitlist import OPEN_STATUSES, offer_is_open, waitlist_claim, waitlist_join, waitlist_leave
+from .waitlist import (
+    OPEN_STATUSES,
+    STAFF_ROLES,
+    offer_is_open,
+    open_entries,
+    waitlist_claim,
+    waitlist_join,
+    waitlist_leave,
+)
 from .waitlist_forms import WaitlistJoinForm
 
 PAGE = "booking/public/waitlist.html"
-STAFF_ROLES = (Role.OWNER, Role.ADMIN, Role.RECEPTION)
 
 
 def _practice(slug: str) -> Practice:
@@ -125,11 +132,7 @@ def _staff_practice(request: HttpRequest) -> Practice:
 @require_GET
 def staff_list(request: HttpRequest) -> HttpResponse:
     practice = _staff_practice(request)
-    entries = (
-        WaitlistEntry.objects.filter(practice=practice, status__in=OPEN_STATUSES)
-        .select_related("service", "professional", "offered_professional")
-        .order_by("service__name", "service_id", "created_at", "pk")
-    )
+    entries = open_entries(practice=practice)
     return render(
         request, "booking/staff/waitlist.html", {"practice": practice, "entries": entries}
     )

@@ -107,11 +107,14 @@ def appointment_ics(data: EventData, *, now: datetime | None = None) -> bytes:
     return calendar.to_ical()
 
 
-def series_ics(events: list[EventData], *, now: datetime | None = None) -> bytes:
+def series_ics(
+    events: list[EventData], *, method: str = "PUBLISH", now: datetime | None = None
+) -> bytes:
     """Every occurrence of a series as its own VEVENT (the same UIDs as the single-appointment
     files, so a later change or cancellation updates the right one). METHOD:PUBLISH, which
-    RFC 5546 allows with several events; calendar programs import them all."""
-    calendar = _calendar("PUBLISH")
+    RFC 5546 allows with several events, for booked or moved occurrences (calendar programs
+    import them all, updating by UID and SEQUENCE); METHOD:CANCEL for cancelled ones."""
+    calendar = _calendar(method)
     stamp = now or timezone.now()
     for data in events:
         calendar.add_component(_event(data, stamp=stamp))

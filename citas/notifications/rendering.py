@@ -120,9 +120,15 @@ def _appointment_context(notification) -> dict:
                     "start": datetime.fromisoformat(row["start"]),
                     "end": datetime.fromisoformat(row["end"]),
                     "appointment_id": row["appointment_id"],
+                    "sequence": row.get("sequence", payload.get("sequence", 0)),
                     "when": format_when(
                         datetime.fromisoformat(row["start"]), tz, notification.language
                     ),
+                    "previous_when": format_when(
+                        datetime.fromisoformat(row["previous_start"]), tz, notification.language
+                    )
+                    if row.get("previous_start")
+                    else "",
                 }
                 for row in payload["series"]
             ]
@@ -218,14 +224,17 @@ def _attachments(notification, context: dict) -> list[tuple[str, str, str]]:
             organizer_name=name,
             organizer_email=email,
             description=context["manage_url"],
-            sequence=payload.get("sequence", 0),
+            sequence=occurrence.get("sequence", payload.get("sequence", 0)),
             cancelled=method == "CANCEL",
         )
         for occurrence in occurrences
     ]
     if len(events) > 1:
-        content = ics.series_ics(events, now=notification.due_at).decode()
-        return [("citas.ics", content, "text/calendar; method=PUBLISH")]
+        # Several occurrences: cancelled ones go out as one CANCEL; booked or moved ones as
+        # one PUBLISH that calendar programs import (or update, by UID and SEQUENCE).
+        series_method = "CANCEL" if method == "CANCEL" else "PUBLISH"
+        content = ics.series_ics(events, method=series_method, now=notification.due_at).decode()
+        return [("citas.ics", content, f"text/calendar; method={series_method}")]
     content = ics.appointment_ics(events[0], now=notification.due_at).decode()
     return [("cita.ics", content, f"text/calendar; method={method}")]
 

@@ -42,6 +42,7 @@ SMS_KINDS = {
     NotificationKind.REMINDER,
     NotificationKind.CONFIRMATION_REQUEST,
 }
+SENT_WITH_THE_SERIES = "sent with the series"
 # Messages queued ahead of the appointment: moved or cancelled with it.
 AHEAD_KINDS = (NotificationKind.REMINDER, NotificationKind.CONFIRMATION_REQUEST)
 
@@ -194,20 +195,37 @@ def series_booked_notify(*, appointments) -> None:
     """One message for a series the staff booked: the first occurrence's confirmation lists
     every occurrence (and carries them all in its .ics); the others' confirmations are
     dropped in the same transaction, before anything is sent. Reminders stay per occurrence."""
+    series_notify_once(appointments=appointments, kind=NotificationKind.CONFIRMED)
+
+
+def series_notify_once(*, appointments, kind: str) -> None:
+    """One message for a change to several occurrences of a series (booked, cancelled or
+    moved together): the first occurrence's pending `kind` messages list every occurrence,
+    each with its own calendar sequence (and its previous time for a move), and its .ics
+    carries them all; the others' are dropped in the same transaction, before anything is
+    sent. Reminders stay per occurrence."""
     if len(appointments) < 2:
         return
     first, *others = sorted(appointments, key=lambda appointment: appointment.start)
-    confirmations = Notification.objects.filter(
-        kind=NotificationKind.CONFIRMED, status=NotificationStatus.PENDING
+    pending = Notification.objects.filter(kind=kind, status=NotificationStatus.PENDING)
+    emails = pending.filter(appointment__in=appointments, channel=Channel.EMAIL)
+    payloads = dict(emails.values_list("appointment_id", "payload"))
+    pending.filter(appointment__in=others).update(
+        status=NotificationStatus.CANCELLED, last_error=SENT_WITH_THE_SERIES
     )
-    confirmations.filter(appointment__in=others).update(
-        status=NotificationStatus.CANCELLED, last_error="sent with the series"
-    )
-    listed = [
-        {"appointment_id": a.pk, "start": a.start.isoformat(), "end": a.end.isoformat()}
-        for a in [first, *others]
-    ]
-    for row in confirmations.filter(appointment=first):
+    listed = []
+    for appointment in [first, *others]:
+        payload = payloads.get(appointment.pk, {})
+        row = {
+            "appointment_id": appointment.pk,
+            "start": appointment.start.isoformat(),
+            "end": appointment.end.isoformat(),
+            "sequence": payload.get("sequence", 0),
+        }
+        if payload.get("previous_start"):
+            row["previous_start"] = payload["previous_start"]
+        listed.append(row)
+    for row in pending.filter(appointment=first):
         row.payload = row.payload | {"series": listed}
         row.save(update_fields=["payload"])
 

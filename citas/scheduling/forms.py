@@ -264,6 +264,8 @@ class BookingPolicyForm(forms.ModelForm):
             "release_unconfirmed_hours",
             "no_show_limit",
             "no_show_action",
+            "waitlist_offer_valid_minutes",
+            "waitlist_offers_per_slot",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -273,12 +275,24 @@ class BookingPolicyForm(forms.ModelForm):
         # Only meaningful when the email check is on; a form without it keeps the current value.
         self.fields["email_check_minutes"].required = False
 
+        # Left empty, the waiting list's settings keep their current value.
+        for name in ("waitlist_offer_valid_minutes", "waitlist_offers_per_slot"):
+            self.fields[name].required = False
+
     def clean_no_show_action(self) -> str:
         return self.cleaned_data["no_show_action"] or self.instance.no_show_action
 
     def clean_email_check_minutes(self) -> int:
         value = self.cleaned_data["email_check_minutes"]
         return self.instance.email_check_minutes if value is None else value
+
+    def clean_waitlist_offer_valid_minutes(self) -> int:
+        value = self.cleaned_data["waitlist_offer_valid_minutes"]
+        return self.instance.waitlist_offer_valid_minutes if value is None else value
+
+    def clean_waitlist_offers_per_slot(self) -> int:
+        value = self.cleaned_data["waitlist_offers_per_slot"]
+        return self.instance.waitlist_offers_per_slot if value is None else value
 
     def clean(self):
         cleaned = super().clean()

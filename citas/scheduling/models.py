@@ -100,6 +100,11 @@ class TimeOff(BaseModel):
 
 
 MAX_CONFIRMATION_HOURS = 24 * 14
+# The waiting list's claim links: from a quarter of an hour to two days; at most 20 people
+# offered the same freed time at once.
+MIN_WAITLIST_OFFER_MINUTES = 15
+MAX_WAITLIST_OFFER_MINUTES = 48 * 60
+MAX_WAITLIST_OFFERS_PER_SLOT = 20
 
 
 class NoShowAction(models.TextChoices):
@@ -202,6 +207,24 @@ class BookingPolicy(BaseModel):
         choices=NoShowAction.choices,
         default=NoShowAction.APPROVAL,
     )
+    waitlist_offer_valid_minutes = models.PositiveSmallIntegerField(
+        _("waiting list: offer valid for (minutes)"),
+        default=120,
+        validators=[
+            MinValueValidator(MIN_WAITLIST_OFFER_MINUTES),
+            MaxValueValidator(MAX_WAITLIST_OFFER_MINUTES),
+        ],
+        help_text=_(
+            "How long the claim link of a freed time works. Unclaimed, the time is offered "
+            "to the next person on the list."
+        ),
+    )
+    waitlist_offers_per_slot = models.PositiveSmallIntegerField(
+        _("waiting list: people offered each freed time"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_WAITLIST_OFFERS_PER_SLOT)],
+        help_text=_("They get the offer at once; the first to claim it books it."),
+    )
 
     class Meta:
         verbose_name = _("booking policy")
@@ -213,6 +236,15 @@ class BookingPolicy(BaseModel):
             ),
             models.CheckConstraint(
                 condition=Q(slot_step_minutes__lte=720), name="booking_policy_step_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    waitlist_offer_valid_minutes__gte=MIN_WAITLIST_OFFER_MINUTES,
+                    waitlist_offer_valid_minutes__lte=MAX_WAITLIST_OFFER_MINUTES,
+                    waitlist_offers_per_slot__gte=1,
+                    waitlist_offers_per_slot__lte=MAX_WAITLIST_OFFERS_PER_SLOT,
+                ),
+                name="booking_policy_waitlist_ranges",
             ),
             # Releasing only makes sense after asking: the client must have had the chance.
             models.CheckConstraint(

@@ -6,14 +6,18 @@ import holidays
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from citas.core.errors import ServiceError
+from citas.core.timezones import at_local_time
 from citas.practices.models import Practice, Professional
 
 from .models import (
     MAX_HORIZON_DAYS,
+    MAX_WAITLIST_OFFER_MINUTES,
+    MAX_WAITLIST_OFFERS_PER_SLOT,
+    MIN_WAITLIST_OFFER_MINUTES,
     BookingPolicy,
     NoShowAction,
     ScheduleVersion,
@@ -40,6 +44,78 @@ def schedule_version_bump(*, practice_id: int) -> None:
             ScheduleVersion.objects.create(practice_id=practice_id, version=1)
     except IntegrityError:  # a concurrent first change created it: count ours on top
         bumped.update(version=F("version") + 1)
+
+
+def _offer_freed_on_commit(*, practice, professionals, windows) -> None:
+    """Freed time goes to the waiting list once the change commits."""
+    # Imported here: the waiting list (booking) reads the schedule through this app.
+    from citas.booking.waitlist import offer_freed_times_on_commit
+
+    offer_freed_times_on_commit(
+        practice=practice, professionals=professionals, windows=windows, now=timezone.now()
+    )
+
+
+def _minutes_ranges(ranges) -> list[tuple[int, int]]:
+    return sorted((s.hour * 60 + s.minute, e.hour * 60 + e.minute) for s, e in ranges)
+
+
+def added_ranges(old, new) -> list[tuple[int, int]]:
+    """The parts of the `new` (start, end) minute ranges that no `old` range covers."""
+    added = []
+    for start, end in new:
+        for old_start, old_end in old:
+            if old_end <= start or old_start >= end:
+                continue
+            if old_start > start:
+                added.append((start, old_start))
+            start = max(start, old_end)
+            if start >= end:
+                break
+        if start < end:
+            added.append((start, end))
+    return added
+
+
+def _new_hours_windows(*, practice, before, after) -> list[tuple[datetime, datetime]]:
+    """The instants that working hours gained (`before`/`after`: {weekday: [(start, end)]}),
+    on every day from today to the booking horizon."""
+    gained = {
+        weekday: added_ranges(_minutes_ranges(before.get(weekday, [])), _minutes_ranges(ranges))
+        for weekday, ranges in after.items()
+    }
+    if not any(gained.values()):
+        return []
+    tz = ZoneInfo(practice.timezone)
+    today = timezone.now().astimezone(tz).date()
+    horizon = (
+        BookingPolicy.objects.filter(practice=practice)
+        .values_list("horizon_days", flat=True)
+        .first()
+        or BookingPolicy._meta.get_field("horizon_days").default
+    )
+    windows = []
+    for offset in range(horizon + 1):
+        day = today + timedelta(days=offset)
+        for start, end in gained.get(day.weekday(), []):
+            windows.append(
+                (
+                    at_local_time(day, time(*divmod(start, 60)), tz),
+                    at_local_time(day, time(*divmod(end, 60)), tz)
+                    if end < 24 * 60
+                    else at_local_time(day + timedelta(days=1), time(), tz),
+                )
+            )
+    return windows
+
+
+def _weekly_ranges(*, professional) -> dict[int, list[TimeRange]]:
+    weekly: dict[int, list[TimeRange]] = {}
+    for weekday, start, end in WorkingHours.objects.filter(professional=professional).values_list(
+        "weekday", "start_time", "end_time"
+    ):
+        weekly.setdefault(weekday, []).append((start, end))
+    return weekly
 
 
 def check_day_ranges(ranges: Sequence[TimeRange]) -> None:
@@ -77,6 +153,7 @@ def working_hours_set(
         except ServiceError as error:
             error.field = f"day_{weekday}"
             raise
+    before = {} if professional is None else _weekly_ranges(professional=professional)
     WorkingHours.objects.filter(practice=practice, professional=professional).delete()
     rows = WorkingHours.objects.bulk_create(
         WorkingHours(
@@ -89,6 +166,12 @@ def working_hours_set(
         for weekday, day_ranges in sorted(ranges.items())
         for start, end in sorted(day_ranges)
     )
+    if professional is not None:  # the template books nothing itself: it is only copied
+        _offer_freed_on_commit(
+            practice=practice,
+            professionals=[professional],
+            windows=_new_hours_windows(practice=practice, before=before, after=ranges),
+        )
     schedule_version_bump(practice_id=practice.pk)
     return rows
 
@@ -109,6 +192,16 @@ def working_hours_apply_default(*, professional: Professional) -> int:
         )
         for row in template
     )
+    if created:
+        _offer_freed_on_commit(
+            practice=professional.practice,
+            professionals=[professional],
+            windows=_new_hours_windows(
+                practice=professional.practice,
+                before={},
+                after=_weekly_ranges(professional=professional),
+            ),
+        )
     schedule_version_bump(practice_id=professional.practice_id)
     return len(created)
 
@@ -147,7 +240,14 @@ def time_off_create(
 
 @transaction.atomic
 def time_off_delete(*, time_off: TimeOff) -> None:
+    """Remove time off (a holiday too): its time goes to the waiting list once committed."""
+    if time_off.professional_id is not None:
+        freed = [time_off.professional]
+    else:
+        freed = list(Professional.objects.filter(practice_id=time_off.practice_id, is_active=True))
+    start, end = time_off.start, time_off.end
     time_off.delete()
+    _offer_freed_on_commit(practice=time_off.practice, professionals=freed, windows=[(start, end)])
     schedule_version_bump(practice_id=time_off.practice_id)
 
 
@@ -256,7 +356,10 @@ def booking_policy_update(
     no_show_action: str = NoShowAction.APPROVAL,
     email_check_required: bool = False,
     email_check_minutes: int = 30,
+    waitlist_offer_valid_minutes: int | None = None,
+    waitlist_offers_per_slot: int | None = None,
 ) -> BookingPolicy:
+    """Save the booking rules; the waiting list's two settings keep their value when None."""
     if not 1 <= horizon_days <= MAX_HORIZON_DAYS:
         raise ServiceError(
             _("The booking horizon must be between 1 and %(max)d days.")
@@ -273,6 +376,22 @@ def booking_policy_update(
         )
     policy.email_check_required = email_check_required
     policy.email_check_minutes = email_check_minutes
+    if waitlist_offer_valid_minutes is not None and not (
+        MIN_WAITLIST_OFFER_MINUTES <= waitlist_offer_valid_minutes <= MAX_WAITLIST_OFFER_MINUTES
+    ):
+        raise ServiceError(
+            _("An offer is valid from %(min)d to %(max)d minutes.")
+            % {"min": MIN_WAITLIST_OFFER_MINUTES, "max": MAX_WAITLIST_OFFER_MINUTES},
+            field="waitlist_offer_valid_minutes",
+        )
+    if waitlist_offers_per_slot is not None and not (
+        1 <= waitlist_offers_per_slot <= MAX_WAITLIST_OFFERS_PER_SLOT
+    ):
+        raise ServiceError(
+            _("Offer each freed time to from 1 to %(max)d people.")
+            % {"max": MAX_WAITLIST_OFFERS_PER_SLOT},
+            field="waitlist_offers_per_slot",
+        )
     policy.min_notice_minutes = min_notice_minutes
     policy.horizon_days = horizon_days
     policy.slot_step_minutes = slot_step_minutes
@@ -283,6 +402,10 @@ def booking_policy_update(
     policy.release_unconfirmed_hours = release_unconfirmed_hours
     policy.no_show_limit = no_show_limit
     policy.no_show_action = no_show_action
+    if waitlist_offer_valid_minutes is not None:
+        policy.waitlist_offer_valid_minutes = waitlist_offer_valid_minutes
+    if waitlist_offers_per_slot is not None:
+        policy.waitlist_offers_per_slot = waitlist_offers_per_slot
     with transaction.atomic():
         policy.save()
         schedule_version_bump(practice_id=policy.practice_id)

@@ -44,6 +44,16 @@ class Clinic:
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {token or self.token}")
         return client
 
+    def colleague(self):
+        """Another professional of the practice, with the same hours, offering the service."""
+        other = ProfessionalFactory(practice=self.practice)
+        for weekday in range(7):
+            WorkingHoursFactory(
+                professional=other, weekday=weekday, start_time=time(9), end_time=time(18)
+            )
+        self.service.professionals.add(other)
+        return other
+
     def member(self, role: Role) -> str:
         """A token of a new member of this practice with `role`."""
         user = MembershipFactory(practice=self.practice, role=role).user

@@ -137,3 +137,56 @@ def test_an_unknown_scope_is_a_400(clinic):
     assert response.status_code == 400
     appointment.refresh_from_db()
     assert appointment.status == "confirmed"
+
+
+def test_moving_a_series_to_another_professional(clinic):
+    starts = weekly_starts()
+    created = clinic.api().post(reverse("api:series"), create_body(clinic, starts), format="json")
+    ids = [row["id"] for row in created.json()["appointments"]]
+    other = clinic.colleague()
+    response = clinic.api().post(
+        reverse("api:appointment_series_move", args=[ids[0]]),
+        {"scope": "all", "start": starts[0].isoformat(), "professional": other.pk},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    assert {row["professional"] for row in response.json()} == {other.pk}
+
+
+def test_a_series_move_to_a_busy_professional_is_a_409_listing_every_conflict(clinic):
+    starts = weekly_starts()
+    created = clinic.api().post(reverse("api:series"), create_body(clinic, starts), format="json")
+    ids = [row["id"] for row in created.json()["appointments"]]
+    other = clinic.colleague()
+    for start in starts[1:]:
+        AppointmentFactory(
+            professional=other, service=clinic.service, client=clinic.client_record, start=start
+        )
+    response = clinic.api().post(
+        reverse("api:appointment_series_move", args=[ids[0]]),
+        {"scope": "all", "start": starts[0].isoformat(), "professional": other.pk},
+        format="json",
+    )
+    assert response.status_code == 409, response.content
+    message = response.json()["error"]["message"]
+    assert all(start.strftime("%d/%m/%Y") in message for start in starts[1:])
+    owners = set(Appointment.objects.filter(pk__in=ids).values_list("professional", flat=True))
+    assert owners == {clinic.professional.pk}
+
+
+def test_a_series_move_to_another_practices_professional_is_a_400(clinic, other_clinic):
+    created = clinic.api().post(
+        reverse("api:series"), create_body(clinic, weekly_starts()), format="json"
+    )
+    ids = [row["id"] for row in created.json()["appointments"]]
+    response = clinic.api().post(
+        reverse("api:appointment_series_move", args=[ids[0]]),
+        {
+            "scope": "all",
+            "start": free_start(days=3).isoformat(),
+            "professional": other_clinic.professional.pk,
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "professional" in response.json()["error"]["fields"]

@@ -7,7 +7,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from citas.api.models import ApiToken
-from citas.booking.models import Appointment, AppointmentEvent, Client
+from citas.booking.models import Appointment, AppointmentEvent, Client, WaitlistEntry
 from citas.core.factories import AppointmentFactory
 from citas.notifications.models import WebhookEndpoint
 from citas.notifications.tests.receiver import WebhookEndpointFactory
@@ -16,8 +16,9 @@ from citas.practices.models import Role
 from .conftest import free_start
 
 
-def routes(appointment, client, webhook):
-    """(method, url, body) for every staff operation on `appointment`, `client`, `webhook`."""
+def routes(appointment, client, webhook, entry):
+    """(method, url, body) for every staff operation on `appointment`, `client`, `webhook`
+    and the waiting list `entry`."""
     a, c, w = appointment.pk, client.pk, webhook.pk
     new_start = free_start(days=6).isoformat()
     return [
@@ -84,6 +85,8 @@ def routes(appointment, client, webhook):
         ("post", reverse("api:webhook_rotate_secret", args=[w]), {}),
         ("get", reverse("api:webhook_deliveries", args=[w]), None),
         ("delete", reverse("api:webhook", args=[w]), None),
+        ("get", reverse("api:waitlist"), None),
+        ("post", reverse("api:waitlist_remove", args=[entry.pk]), {}),
     ]
 
 
@@ -93,6 +96,7 @@ def snapshot():
         list(Client.objects.order_by("pk").values_list("pk", "full_name", "email")),
         AppointmentEvent.objects.count(),
         list(WebhookEndpoint.objects.order_by("pk").values_list("pk", "events", "secret")),
+        list(WaitlistEntry.objects.order_by("pk").values_list("pk", "status")),
     )
 
 
@@ -106,6 +110,14 @@ def victim(clinic):
         status="pending",
     )
     WebhookEndpointFactory(practice=clinic.practice, events=["created"])
+    WaitlistEntry.objects.create(
+        practice=clinic.practice,
+        service=clinic.service,
+        full_name="Ana Ruiz",
+        email="ana@example.com",
+        first_day=appointment.start.date(),
+        last_day=appointment.start.date(),
+    )
     return clinic, appointment
 
 
@@ -130,6 +142,7 @@ def test_nobody_outside_the_practice_reaches_its_data(kind, victim, other_clinic
     clinic, appointment = victim
     api = caller(kind, clinic, other_clinic, client_account)
     webhook = WebhookEndpoint.objects.get(practice=clinic.practice)
+    entry = WaitlistEntry.objects.get(practice=clinic.practice)
     # Each collection's row of this practice, which another practice's listing must not show.
     hidden = {
         reverse("api:appointments"): appointment.pk,
@@ -137,8 +150,9 @@ def test_nobody_outside_the_practice_reaches_its_data(kind, victim, other_clinic
         reverse("api:series_preview"): None,
         reverse("api:clients"): clinic.client_record.pk,
         reverse("api:webhooks"): webhook.pk,
+        reverse("api:waitlist"): entry.pk,
     }
-    for method, url, body in routes(appointment, clinic.client_record, webhook):
+    for method, url, body in routes(appointment, clinic.client_record, webhook, entry):
         before = snapshot()
         response = getattr(api, method)(url, body, format="json")
         if kind == "other_practice" and url in hidden:

@@ -140,15 +140,24 @@ class SeriesMove(StaffView):
         request=SeriesMoveSerializer,
         responses={200: AppointmentSerializer(many=True), **errors(400, 401, 403, 404, 409, 413)},
         description=_(
-            "Move this appointment; the others in the scope move by as many days, to the same "
-            "new local time. All move or none."
+            "Move this appointment (and optionally to another professional); the others in the "
+            "scope move by as many days, to the same new local time and professional. All move "
+            "or none; a refusal lists every occurrence that does not fit."
         ),
     )
     def post(self, request, pk: int):
-        appointment = appointment_of(practice_of(request), pk)
+        practice = practice_of(request)
+        appointment = appointment_of(practice, pk)
         data = parsed(SeriesMoveSerializer, request.data)
+        professional = data.get("professional")
+        if professional is not None:
+            professional = _professional(practice, professional)
         return _changed(
             series_services.series_move(
-                appointment=appointment, scope=data["scope"], start=data["start"], by=request.user
+                appointment=appointment,
+                scope=data["scope"],
+                start=data["start"],
+                professional=professional,
+                by=request.user,
             )
         )

@@ -37,3 +37,14 @@ def bookable_practice(**policy) -> Setup:
         setattr(rules, name, value)
     rules.save()
     return Setup(practice, professional, service, ClientFactory(practice=practice))
+
+
+def colleague(service: Service) -> Professional:
+    """Another professional of the practice who offers `service`, working 9–14 on weekdays."""
+    other = ProfessionalFactory(practice=service.practice)
+    for weekday in range(5):
+        WorkingHoursFactory(
+            professional=other, weekday=weekday, start_time=time(9), end_time=time(14)
+        )
+    service.professionals.add(other)
+    return other

@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from citas.booking.models import Appointment, AppointmentSeries
-from citas.booking.series import series_book
+from citas.booking.series import SeriesScope, series_book, series_move
 from citas.booking.services import appointment_book
 from citas.core.factories import ClientFactory
 
-from .helpers import bookable_practice
+from .helpers import bookable_practice, colleague
 from .test_concurrency import THREADS, database_file_for_threads, race  # noqa: F401
 
 pytestmark = [pytest.mark.booking_safety, pytest.mark.django_db(transaction=True)]
@@ -55,3 +55,47 @@ def test_a_series_racing_public_bookings_is_all_or_nothing_and_never_overlaps(db
     else:
         assert not active.filter(series__isnull=False).exists()
         assert AppointmentSeries.objects.count() == 0
+
+
+def test_a_series_moving_to_another_professional_racing_public_bookings_never_overlaps(db):
+    s = bookable_practice()
+    series = series_book(
+        practice=s.practice,
+        professional=s.professional,
+        service=s.service,
+        client=s.client,
+        frequency="weekly",
+        starts=TUESDAYS,
+        now=NOW,
+    )
+    members = list(series.appointments.order_by("start"))
+    other = colleague(s.service)
+    clients = [ClientFactory(practice=s.practice) for _ in range(THREADS)]
+
+    def act(i):
+        if i == 0:
+            return series_move(
+                appointment=members[0],
+                scope=SeriesScope.ALL,
+                start=TUESDAYS[0],
+                professional=other,
+                by=None,
+                now=NOW,
+            )
+        return appointment_book(
+            practice=s.practice,
+            professional=other,
+            service=s.service,
+            client=clients[i],
+            start=TUESDAYS[i % len(TUESDAYS)],
+            by_client=True,
+            now=NOW,
+        )
+
+    race(act)
+
+    on_other = Appointment.objects.active().filter(professional=other)
+    assert sorted(on_other.values_list("start", flat=True)) == TUESDAYS  # one each, no overlap
+    owners = set(series.appointments.values_list("professional", flat=True))
+    assert owners in ({s.professional.pk}, {other.pk})  # all moved, or none
+    assert series.appointments.filter(status="confirmed").count() == len(TUESDAYS)

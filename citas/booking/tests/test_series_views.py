@@ -19,6 +19,8 @@ from citas.core.factories import (
 )
 from citas.practices.models import Role
 
+from .helpers import colleague
+
 pytestmark = pytest.mark.django_db
 MADRID = ZoneInfo("Europe/Madrid")
 NOW = datetime(2026, 11, 30, 8, tzinfo=MADRID)  # a Monday morning
@@ -164,6 +166,45 @@ def test_moving_the_whole_series_from_the_appointment_page(member_client, booked
     assert response.status_code == 302
     moved = [Appointment.objects.get(pk=a.pk).start for a in booked_series]
     assert moved == [start + timedelta(days=1, hours=1) for start in TUESDAYS]
+
+
+def test_moving_the_following_to_another_professional_from_the_appointment_page(
+    member_client, booked_series, service
+):
+    other = colleague(service)
+    url = reverse("booking_staff:appointment_reschedule", args=[booked_series[1].pk])
+
+    response = member_client.post(
+        url,
+        {"start": format_start(TUESDAYS[1]), "professional": other.pk, "scope": "following"},
+    )
+
+    assert response.status_code == 302
+    rows = [Appointment.objects.get(pk=a.pk) for a in booked_series]
+    assert [a.professional_id for a in rows] == [
+        booked_series[0].professional_id,
+        other.pk,
+        other.pk,
+    ]
+    assert [a.start for a in rows] == TUESDAYS
+
+
+def test_a_series_move_to_a_busy_professional_lists_the_conflicts_and_moves_none(
+    member_client, booked_series, service
+):
+    other = colleague(service)
+    AppointmentFactory(professional=other, service=service, start=TUESDAYS[2])
+    url = reverse("booking_staff:appointment_reschedule", args=[booked_series[0].pk])
+
+    response = member_client.post(
+        url, {"start": format_start(TUESDAYS[0]), "professional": other.pk, "scope": "all"}
+    )
+
+    assert response.status_code == 200
+    assert "No se ha movido ninguna cita" in response.content.decode()
+    assert "15/12/2026" in response.content.decode()
+    owners = {Appointment.objects.get(pk=a.pk).professional_id for a in booked_series}
+    assert owners == {booked_series[0].professional_id}
 
 
 def test_another_practice_cannot_cancel_a_series(stranger_client, booked_series):

@@ -14,10 +14,10 @@ from citas.booking.services import (
     appointment_reschedule,
 )
 from citas.booking.waitlist import (
-    OFFER_VALID,
     OfferTaken,
     fits_part_of_day,
     waitlist_claim,
+    waitlist_expire_offers,
     waitlist_join,
     waitlist_leave,
 )
@@ -30,6 +30,8 @@ from .helpers import bookable_practice
 from .waitlist_helpers import NOW, THURSDAY, THURSDAY_TEN, free, offered_entry, waiting
 
 pytestmark = pytest.mark.django_db
+
+OFFER_VALID = timedelta(hours=2)  # the practice's default
 
 
 @pytest.fixture(autouse=True)
@@ -153,6 +155,8 @@ def test_an_offered_entry_is_not_offered_another_time_until_its_offer_expires(s)
 
     assert free(s) == [entry]
     assert free(s, start=eleven, now=NOW + timedelta(minutes=5)) == []
+    assert free(s, start=eleven, now=NOW + OFFER_VALID) == []  # expired, not yet back
+    waitlist_expire_offers(now=NOW + OFFER_VALID)
     assert [e.pk for e in free(s, start=eleven, now=NOW + OFFER_VALID)] == [entry.pk]
 
 

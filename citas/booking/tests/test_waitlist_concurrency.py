@@ -8,7 +8,9 @@ import pytest
 
 from citas.booking.models import Appointment, WaitlistEntry
 from citas.booking.services import appointment_book
-from citas.booking.waitlist import OfferTaken, waitlist_claim
+from citas.booking.waitlist import OfferTaken, waitlist_claim, waitlist_expire_offers
+from citas.notifications.models import Notification, NotificationKind
+from citas.scheduling.selectors import policy_for
 
 from .helpers import bookable_practice
 from .test_concurrency import THREADS, database_file_for_threads, race  # noqa: F401
@@ -74,3 +76,25 @@ def test_claimers_racing_a_public_booking_never_overlap(db):
     booked = WaitlistEntry.objects.filter(status="booked").count()
     assert booked <= 1
     assert WaitlistEntry.objects.filter(status="waiting").count() == THREADS - 1 - booked
+
+
+def test_an_expired_offer_run_by_many_workers_at_once_is_offered_on_once(db):
+    s = bookable_practice()
+    policy = policy_for(s.practice)
+    policy.waitlist_offers_per_slot = 1
+    policy.save()
+    expired, *others = [waiting(s, first_day=date(2026, 12, 3)) for _ in range(3)]
+    WaitlistEntry.objects.filter(pk=expired.pk).update(
+        status="offered",
+        offered_start=THURSDAY_TEN,
+        offered_professional=s.professional,
+        offer_expires_at=NOW,
+    )
+
+    results = race(lambda i: waitlist_expire_offers(now=NOW))
+
+    assert sum(len(reoffered) for reoffered in results) == 1
+    offers = Notification.objects.filter(kind=NotificationKind.WAITLIST_OFFER)
+    assert list(offers.values_list("recipient", flat=True)) == [others[0].email]
+    statuses = dict(WaitlistEntry.objects.values_list("pk", "status"))
+    assert statuses == {expired.pk: "waiting", others[0].pk: "offered", others[1].pk: "waiting"}

@@ -292,6 +292,56 @@ def test_a_manager_changes_the_booking_policy(owner, owner_client):
     )
 
 
+POLICY = {
+    "min_notice_minutes": "60",
+    "horizon_days": "30",
+    "slot_step_minutes": "15",
+    "cancellation_window_hours": "24",
+}
+
+
+def test_a_manager_sets_the_waiting_list_offers(owner, owner_client):
+    data = POLICY | {"waitlist_offer_valid_minutes": "45", "waitlist_offers_per_slot": "1"}
+
+    response = owner_client.post(reverse("scheduling:policy"), data)
+
+    assert response.status_code == 302
+    policy = BookingPolicy.objects.get(practice=owner.practice)
+    assert (policy.waitlist_offer_valid_minutes, policy.waitlist_offers_per_slot) == (45, 1)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "spanish"),
+    [
+        ("waitlist_offer_valid_minutes", "5", "mayor o igual a 15"),
+        ("waitlist_offer_valid_minutes", "5000", "menor o igual a 2880"),
+        ("waitlist_offers_per_slot", "0", "mayor o igual a 1"),
+        ("waitlist_offers_per_slot", "21", "menor o igual a 20"),
+        ("waitlist_offers_per_slot", "tres", "Introduzca un número"),
+    ],
+)
+def test_bad_waiting_list_settings_are_refused_in_spanish(
+    owner, owner_client, field, value, spanish
+):
+    response = owner_client.post(
+        reverse("scheduling:policy"), POLICY | {field: value}, HTTP_ACCEPT_LANGUAGE="es"
+    )
+
+    assert response.status_code == 200
+    assert spanish in " ".join(response.context["form"].errors[field])
+    policy = BookingPolicy.objects.get(practice=owner.practice)
+    assert (policy.horizon_days, policy.waitlist_offers_per_slot) == (90, 3)
+
+
+def test_leaving_the_waiting_list_settings_empty_keeps_them(owner, owner_client):
+    BookingPolicy.objects.create(practice=owner.practice, waitlist_offers_per_slot=5)
+
+    response = owner_client.post(reverse("scheduling:policy"), POLICY)
+
+    assert response.status_code == 302
+    assert BookingPolicy.objects.get(practice=owner.practice).waitlist_offers_per_slot == 5
+
+
 def test_another_practice_gets_404_on_a_professionals_hours(stranger_client):
     professional = ProfessionalFactory()
     WorkingHoursFactory(professional=professional)
