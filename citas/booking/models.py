@@ -268,6 +268,13 @@ class Appointment(BaseModel):
                 condition=Q(client_confirmed_at__isnull=False),
                 name="appt_client_confirmed_start",
             ),
+            # The dashboard's no-shows and cancellations this month and last (reports.selectors.
+            # month_figures): only those rows, so the count reads a fifth of the months.
+            models.Index(
+                fields=["practice", "start", "status"],
+                condition=Q(status__in=["no_show", "cancelled"]),
+                name="appt_missed_practice_start",
+            ),
             # attendance.release_candidates: unconfirmed appointments starting soon.
             models.Index(
                 fields=["start"],

@@ -101,3 +101,10 @@ def test_an_empty_period_has_no_rows(c):
 
     period = Period(date(2025, 1, 6), date(2025, 1, 12), c.week().tz)
     assert report_for("status-by-week", c.practice, period, window_hours=24).rows == []
+
+
+def test_occupancy_leaves_out_an_inactive_professionals_bookings(c):
+    # The booked-minutes query reads every professional's rows; only active ones are shown.
+    c.luis.is_active = False
+    c.luis.save(update_fields=["is_active"])
+    assert rows(c, "occupancy") == [(WEEK, "Ana", 4.0, 25.0, 0.16)]
