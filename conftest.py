@@ -40,6 +40,7 @@ def _fast_and_isolated(settings):
     settings.SITE_URL = "http://testserver"
     # The proof-of-work challenge is tested on its own (test_challenge.py, e2e).
     settings.BOOKING_CHALLENGE_AFTER_ATTEMPTS = 10**6
+    settings.BOOKING_CHALLENGE_PRACTICE_AFTER_BOOKINGS = 10**6
     cache.clear()  # rate-limit counters must not leak from one test to the next
     yield
     cache.clear()

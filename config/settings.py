@@ -337,8 +337,13 @@ BOOKING_ATTEMPTS_PER_EMAIL_HOUR = env.int("BOOKING_ATTEMPTS_PER_EMAIL_HOUR", def
 BOOKING_ATTEMPTS_PER_PRACTICE_HOUR = env.int("BOOKING_ATTEMPTS_PER_PRACTICE_HOUR", default=200)
 AVAILABILITY_READS_PER_HOUR = env.int("AVAILABILITY_READS_PER_HOUR", default=600)
 # Proof-of-work challenge (citas.booking.challenge): wanted once an address has made this many
-# booking attempts in the hour (0: always); the work (numbers to try) and the lifetime (seconds).
+# booking attempts in the hour, or an email address has (0: always), and whenever a practice
+# has taken PRACTICE_AFTER_BOOKINGS new public bookings in the hour; the work (numbers to try)
+# and the lifetime (seconds).
 BOOKING_CHALLENGE_AFTER_ATTEMPTS = env.int("BOOKING_CHALLENGE_AFTER_ATTEMPTS", default=3)
+BOOKING_CHALLENGE_PRACTICE_AFTER_BOOKINGS = env.int(
+    "BOOKING_CHALLENGE_PRACTICE_AFTER_BOOKINGS", default=30
+)
 BOOKING_CHALLENGE_MAX_NUMBER = env.int("BOOKING_CHALLENGE_MAX_NUMBER", default=100_000)
 BOOKING_CHALLENGE_LIFETIME = env.int("BOOKING_CHALLENGE_LIFETIME", default=10 * 60)
 BOOKING_CHALLENGE_HMAC_KEY = env("BOOKING_CHALLENGE_HMAC_KEY", default="")  # empty: from SECRET_KEY

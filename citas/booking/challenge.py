@@ -1,7 +1,9 @@
 """Proof-of-work challenge (ALTCHA, self-hosted) in front of public bookings.
 
-Once an address has made BOOKING_CHALLENGE_AFTER_ATTEMPTS booking attempts in the hour (0:
-always), the booking page and the public API want a solved challenge with the booking: the
+Once an IP address, or an email address, has made BOOKING_CHALLENGE_AFTER_ATTEMPTS booking
+attempts in the hour (0: always), or a practice has taken BOOKING_CHALLENGE_PRACTICE_AFTER_BOOKINGS
+new public bookings in the hour (a burst spread over many machines and addresses), the booking
+page and the public API want a solved challenge with the booking: the
 browser's widget finds a number n with sha256(salt + n) == challenge, which costs a bot real
 CPU per booking and costs the server one hash to check. Challenges are signed (HMAC), expire,
 and each solution is accepted once (its signature is remembered in the cache until it expires).
@@ -36,20 +38,47 @@ def new_challenge() -> dict:
     return altcha.create_challenge_v1(options).to_dict()
 
 
-def _key(ip: str) -> str:
+def _ip_key(ip: str) -> str:
     return f"challenge-attempts:{ip}"
 
 
-def challenge_shown(ip: str) -> bool:
-    """Should the booking form carry the widget for this address (without counting)?"""
-    return cache.get(_key(ip), 0) >= settings.BOOKING_CHALLENGE_AFTER_ATTEMPTS
+def _email_key(email: str) -> str:
+    # Across practices: one address hammered at several practices is one target.
+    return f"challenge-attempts:email:{email.strip().lower()}"
 
 
-def challenge_refusal(*, ip: str, payload: str) -> str | None:
-    """Count a booking attempt from `ip`; when a challenge is due, the reason to refuse the
-    attempt's `payload` (the widget's base64 JSON), or None when it may go ahead."""
-    attempts = _count(_key(ip), window=HOUR)
-    if attempts <= settings.BOOKING_CHALLENGE_AFTER_ATTEMPTS:
+def _practice_key(practice_id: int) -> str:
+    return f"challenge-bookings:practice:{practice_id}"
+
+
+def _practice_busy(practice_id: int) -> bool:
+    bookings = cache.get(_practice_key(practice_id), 0)
+    return bookings >= settings.BOOKING_CHALLENGE_PRACTICE_AFTER_BOOKINGS
+
+
+def note_public_booking(practice_id: int) -> None:
+    """Count a new public booking (page or API) at the practice, for its hourly threshold."""
+    _count(_practice_key(practice_id), window=HOUR)
+
+
+def challenge_shown(*, ip: str, practice_id: int, email: str = "") -> bool:
+    """Should the booking form carry the widget (without counting)?"""
+    after = settings.BOOKING_CHALLENGE_AFTER_ATTEMPTS
+    return (
+        cache.get(_ip_key(ip), 0) >= after
+        or (bool(email.strip()) and cache.get(_email_key(email), 0) >= after)
+        or _practice_busy(practice_id)
+    )
+
+
+def challenge_refusal(*, ip: str, email: str, practice_id: int, payload: str) -> str | None:
+    """Count a booking attempt from `ip` for `email`; when a challenge is due (for the IP, the
+    email address or the practice), the reason to refuse the attempt's `payload` (the widget's
+    base64 JSON), or None when it may go ahead."""
+    after = settings.BOOKING_CHALLENGE_AFTER_ATTEMPTS
+    by_ip = _count(_ip_key(ip), window=HOUR)
+    by_email = _count(_email_key(email), window=HOUR) if email.strip() else 0
+    if by_ip <= after and by_email <= after and not _practice_busy(practice_id):
         return None
     if not payload:
         return _("Please complete the anti-spam check (“I'm not a robot”) and send again.")

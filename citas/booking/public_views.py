@@ -29,7 +29,7 @@ from citas.privacy.services import consent_record
 from citas.scheduling.selectors import availability_for
 
 from .abuse import availability_reads_exceeded, booking_attempt_refusal
-from .challenge import challenge_refusal, challenge_shown, widget_strings
+from .challenge import challenge_refusal, challenge_shown, note_public_booking, widget_strings
 from .email_check import appointment_for_email_check, needs_email_check
 from .forms import ANY, BookingForm, StepForm, format_start
 from .selectors import appointment_for_token
@@ -268,7 +268,8 @@ def booking_page(request: HttpRequest, practice_slug: str) -> HttpResponse:
 
 def _offer_challenge(request: HttpRequest, context: dict[str, Any]) -> None:
     """The proof-of-work widget goes with the form once this address needs it."""
-    if challenge_shown(_client_ip(request)):
+    email = request.POST.get("email", "") if request.method == "POST" else ""
+    if challenge_shown(ip=_client_ip(request), practice_id=context["practice"].pk, email=email):
         context["challenge_strings"] = widget_strings()
 
 
@@ -322,7 +323,12 @@ def booking_submit(request: HttpRequest, practice_slug: str) -> HttpResponse:
         return _too_many(request, practice)
     form = _booking_form(practice, {}, data=request.POST)
     now = timezone.now()
-    refusal = challenge_refusal(ip=_client_ip(request), payload=request.POST.get("altcha", ""))
+    refusal = challenge_refusal(
+        ip=_client_ip(request),
+        email=request.POST.get("email", ""),
+        practice_id=practice.pk,
+        payload=request.POST.get("altcha", ""),
+    )
     if refusal:
         form.is_valid()
         form.add_error(None, refusal)
@@ -376,6 +382,7 @@ def booking_submit(request: HttpRequest, practice_slug: str) -> HttpResponse:
         except ServiceError as error:
             add_service_error(form, error)
         else:
+            note_public_booking(practice.pk)
             return redirect(
                 "public_booking:done", practice_slug=practice.slug, token=appointment.token
             )

@@ -20,7 +20,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from citas.booking.abuse import booking_attempt_refusal
-from citas.booking.challenge import challenge_refusal, new_challenge
+from citas.booking.challenge import challenge_refusal, new_challenge, note_public_booking
 from citas.booking.email_check import needs_email_check
 from citas.booking.models import AppointmentChannel
 from citas.booking.services import appointment_book, client_for_booking
@@ -232,7 +232,10 @@ class PublicBooking(PublicView):
         practice = get_object_or_404(Practice, slug=slug)
         data = parsed(PublicBookingSerializer, request.data)
         refusal = challenge_refusal(
-            ip=get_account_adapter().get_client_ip(request._request), payload=data["altcha"]
+            ip=get_account_adapter().get_client_ip(request._request),
+            email=data["email"],
+            practice_id=practice.pk,
+            payload=data["altcha"],
         )
         if refusal:
             raise ServiceError(refusal, field="altcha", code="challenge_failed")
@@ -275,4 +278,5 @@ class PublicBooking(PublicView):
                 notes=data["notes"],
                 email_check=needs_email_check(practice=practice, user=None, email=data["email"]),
             )
+        note_public_booking(practice.pk)
         return Response(BookingSerializer(appointment).data, status=status.HTTP_201_CREATED)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from citas.booking.models import Appointment
+from citas.booking.tests.helpers import bookable_practice
 from citas.booking.tests.test_abuse import NOW, _form
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +163,90 @@ def test_the_api_books_with_a_solution_once(client, s):
     assert replay.json()["error"]["code"] == "challenge_failed"
     assert "already used" in replay.json()["error"]["message"]
     assert Appointment.objects.count() == 1
+
+
+def _book_as(client, setup, n: int, *, channel: str, email: str, ip: str, payload=None):
+    """Book slot n on the page or the API from `ip` for `email`, in English."""
+    if channel == "page":
+        data = _form(setup, n, email)
+        url = reverse("public_booking:submit", args=[setup.practice.slug])
+        extra = {}
+    else:
+        data = {
+            "service": setup.service.pk,
+            "professional": setup.professional.pk,
+            "start": _form(setup, n, "")["start"],
+            "full_name": "Cliente de prueba",
+            "email": email,
+            "privacy_accepted": True,
+        }
+        url = reverse("api:book", args=[setup.practice.slug])
+        extra = {"content_type": "application/json"}
+    if payload is not None:
+        data["altcha"] = payload
+    return client.post(url, data, REMOTE_ADDR=ip, HTTP_ACCEPT_LANGUAGE="en", **extra)
+
+
+def test_a_burst_from_many_emails_at_one_ip_needs_the_challenge(client, s, settings):
+    settings.BOOKING_CHALLENGE_AFTER_ATTEMPTS = 2
+    statuses = [
+        _book_as(
+            client, s, n, channel="page", email=f"many{n}@example.com", ip="198.51.100.7"
+        ).status_code
+        for n in range(4)
+    ]
+    assert statuses == [302, 302, 400, 400]
+    assert Appointment.objects.count() == 2
+
+
+@pytest.mark.parametrize("channel", ["page", "api"])
+def test_one_email_from_many_ips_needs_the_challenge(client, s, settings, channel):
+    """Moving from machine to machine does not shake off the challenge for one address."""
+    settings.BOOKING_CHALLENGE_AFTER_ATTEMPTS = 2
+    settings.BOOKING_MAX_UPCOMING_PER_CLIENT = 10
+    email = "objetivo@example.com"
+
+    def book(n: int, ip: str, payload: str | None = None, address=email):
+        return _book_as(client, s, n, channel=channel, email=address, ip=ip, payload=payload)
+
+    ok = 302 if channel == "page" else 201
+    assert book(0, "203.0.113.1").status_code == ok
+    assert book(1, "203.0.113.2", address=email.upper()).status_code == ok
+    refused = book(2, "203.0.113.3")
+    assert refused.status_code == 400
+    assert "anti-spam check" in refused.content.decode()
+    assert Appointment.objects.count() == 2
+    assert book(2, "203.0.113.4", solve(get_challenge(client))).status_code == ok
+    # The page shows the widget again with the refused form, for that email address.
+    if channel == "page":
+        assert "<altcha-widget" in book(3, "203.0.113.5").content.decode()
+
+
+@pytest.mark.parametrize("channel", ["page", "api"])
+def test_many_ips_and_many_emails_at_one_practice_need_the_challenge(client, s, settings, channel):
+    """Past the practice's hourly number of new public bookings, everybody solves the
+    challenge there (fresh IP, fresh address), and only there."""
+    settings.BOOKING_CHALLENGE_AFTER_ATTEMPTS = 100
+    settings.BOOKING_CHALLENGE_PRACTICE_AFTER_BOOKINGS = 3
+
+    def book(n: int, payload: str | None = None, setup=s):
+        email, ip = f"distinta{n}@example.com", f"192.0.2.{n + 1}"
+        return _book_as(client, setup, n, channel=channel, email=email, ip=ip, payload=payload)
+
+    ok = 302 if channel == "page" else 201
+    assert [book(n).status_code for n in range(5)] == [ok, ok, ok, 400, 400]
+    assert Appointment.objects.count() == 3
+    assert book(5, solve(get_challenge(client))).status_code == ok
+    # A fresh visitor's booking page now carries the widget.
+    params = {
+        "service": s.service.pk,
+        "professional": s.professional.pk,
+        "day": "2026-12-02",
+        "start": _form(s, 10, "")["start"],
+    }
+    page = client.get(
+        reverse("public_booking:page", args=[s.practice.slug]), params, REMOTE_ADDR="192.0.2.200"
+    )
+    assert "<altcha-widget" in page.content.decode()
+    # Another practice is not affected by this one's burst.
+    assert book(20, setup=bookable_practice()).status_code == ok
