@@ -4,7 +4,7 @@ the practice's privacy notice and settings. Erasure and retention live in `erasu
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
-from citas.booking.models import Client
+from citas.booking.models import Appointment, Client, WaitlistEntry, new_appointment_token
 from citas.notifications.models import Channel, Notification, NotificationStatus
 from citas.notifications.services import contact_preference_set_sms_consent
 from citas.practices.models import Practice
@@ -196,3 +196,32 @@ def privacy_settings_save(
                 **{name: getattr(current, name) for name in NOTICE_FIELDS},
             )
     return settings
+
+
+def client_link_renew(*, obj: Appointment | WaitlistEntry, by, request=None) -> str:
+    """Give an appointment's manage link (or a waiting-list entry's link) a fresh token: the
+    old link stops working at once (it may have been forwarded). Messages not sent yet carry
+    the new link. Returns the new token."""
+    model = type(obj)
+    with transaction.atomic():
+        locked = model.objects.select_for_update().get(pk=obj.pk)
+        old = locked.token
+        locked.token = new_appointment_token()
+        locked.save(update_fields=["token"])
+        pending = Notification.objects.filter(
+            practice_id=locked.practice_id,
+            status=NotificationStatus.PENDING,
+            payload__token=old,
+        )
+        for notification in pending.select_for_update():
+            notification.payload["token"] = locked.token
+            notification.save(update_fields=["payload"])
+        audit_record(
+            practice=locked.practice,
+            actor=by,
+            action=AuditAction.LINK_RENEWED,
+            obj=locked,
+            request=request,
+        )
+    obj.token = locked.token
+    return locked.token
