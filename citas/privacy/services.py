@@ -3,8 +3,10 @@ the practice's privacy notice and settings. Erasure and retention live in `erasu
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from citas.booking.models import Appointment, Client, WaitlistEntry, new_appointment_token
+from citas.core.errors import ServiceError
 from citas.notifications.models import Channel, Notification, NotificationStatus
 from citas.notifications.services import contact_preference_set_sms_consent
 from citas.practices.models import Practice
@@ -13,6 +15,7 @@ from .models import (
     NOTICE_TERMS,
     AuditAction,
     AuditEntry,
+    ConsentChannel,
     ConsentPurpose,
     ConsentRecord,
     PrivacyNotice,
@@ -168,6 +171,38 @@ def consent_record(
                 data={"purpose": str(purpose), "granted": granted},
             )
     return record
+
+
+def consent_record_by_staff(
+    *, client: Client, purpose: ConsentPurpose | str, granted: bool, by, request=None
+) -> ConsentRecord:
+    """A consent the client gave or withdrew on the phone or in person, told to a member of
+    staff (the client page and the API). Refused: an SMS acceptance without a phone number,
+    a marketing acceptance when the practice does not offer it."""
+    if granted and purpose == ConsentPurpose.SMS and not client.phone:
+        raise ServiceError(
+            _("Add the client's phone number before the SMS consent."), field="purpose"
+        )
+    if (
+        granted
+        and purpose == ConsentPurpose.MARKETING
+        and not privacy_settings_for(client.practice).marketing_consent_offered
+    ):
+        raise ServiceError(
+            _(
+                "The practice does not ask for consent to send news and offers; turn it on in "
+                "the data protection settings first."
+            ),
+            field="purpose",
+        )
+    return consent_record(
+        client=client,
+        purpose=purpose,
+        granted=granted,
+        channel=ConsentChannel.STAFF,
+        by=by,
+        request=request,
+    )
 
 
 def privacy_settings_save(

@@ -41,11 +41,12 @@ def test_swagger_ui_is_served_from_our_own_static_files(client, db):
     assert "cdn" not in page.lower()
 
 
-def test_the_schema_lists_all_38_operations(db):
+def test_the_schema_lists_all_40_operations(db):
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 38
+    assert len(operations) == 40
     paths = {operation.path for operation in operations}
     assert "/api/v1/clients/{id}/export/" in paths
+    assert "/api/v1/clients/{id}/consents/" in paths
     assert "/api/v1/reports/{name}/" in paths
     assert "/api/v1/appointments/{id}/series/move/" in paths
     assert "/api/v1/booking-challenge/" in paths
