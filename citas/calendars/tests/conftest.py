@@ -103,3 +103,16 @@ def direct_calendar(s, url: str, **fields):
         url=url,
         **fields,
     )
+
+
+def connect(setup, url: str):
+    """An iCal address added for `setup`'s professional, as the settings page adds it."""
+    from citas.calendars.services import external_calendar_add
+
+    return external_calendar_add(
+        practice=setup.practice,
+        professional=setup.professional,
+        name="Personal",
+        url=url,
+        share_titles=False,
+    )
