@@ -61,6 +61,12 @@ class CreatedCursorPagination(StartCursorPagination):
     ordering = ("created_at", "id")
 
 
+class NewestCreatedCursorPagination(StartCursorPagination):
+    """A history (a client's consents): newest first."""
+
+    ordering = ("-created_at", "-id")
+
+
 class NewestDueCursorPagination(StartCursorPagination):
     """A delivery log: newest first."""
 

@@ -41,6 +41,7 @@ client = [
     path("merge/", clients.ClientMerge.as_view(), name="client_merge"),
     path("appointments/", clients.ClientAppointments.as_view(), name="client_appointments"),
     path("export/", privacy_api.ClientExport.as_view(), name="client_export"),
+    path("consents/", privacy_api.ClientConsents.as_view(), name="client_consents"),
 ]
 webhook = [
     path("", webhooks.WebhookDetail.as_view(), name="webhook"),

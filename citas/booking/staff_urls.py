@@ -17,6 +17,9 @@ urlpatterns = [
     path(
         "citas/<int:pk>/reprogramar/", views.appointment_reschedule, name="appointment_reschedule"
     ),
+    path(
+        "citas/<int:pk>/nuevo-enlace/", views.appointment_link_renew, name="appointment_link_renew"
+    ),
     path("citas/<int:pk>/<slug:action>/", views.appointment_action, name="appointment_action"),
     path("clientes/", client_views.client_list, name="client_list"),
     path("clientes/nuevo/", client_views.client_create, name="client_create"),
@@ -30,4 +33,9 @@ urlpatterns = [
     ),
     path("lista-de-espera/", waitlist_views.staff_list, name="waitlist"),
     path("lista-de-espera/<int:pk>/quitar/", waitlist_views.staff_remove, name="waitlist_remove"),
+    path(
+        "lista-de-espera/<int:pk>/nuevo-enlace/",
+        waitlist_views.staff_link_renew,
+        name="waitlist_link_renew",
+    ),
 ]

@@ -22,7 +22,9 @@ from citas.core.errors import ServiceError, add_service_error
 from citas.core.jsonbody import JsonBodyError, read_json_body
 from citas.core.pagination import peek_page
 from citas.core.timezones import is_ambiguous, repeated_intervals
+from citas.notifications.rendering import site_url
 from citas.practices.selectors import require_membership
+from citas.privacy.services import client_link_renew
 from citas.scheduling.calendar_events import time_off_events
 
 from . import series, services, staff_selectors
@@ -440,6 +442,21 @@ def appointment_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
         messages.error(request, error.message)
     else:
         messages.success(request, ACTION_DONE[action])
+    return redirect("booking_staff:appointment_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def appointment_link_renew(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new manage link for the client (the old one was forwarded or leaked): the old one
+    stops working."""
+    appointment = appointment_for_member(request, pk)
+    token = client_link_renew(obj=appointment, by=request.user, request=request)
+    messages.success(
+        request,
+        _("New link for the client: %(url)s. The old link no longer works.")
+        % {"url": site_url(reverse("manage:page", args=[token]))},
+    )
     return redirect("booking_staff:appointment_detail", pk=pk)
 
 

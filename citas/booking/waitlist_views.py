@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -12,8 +13,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from citas.catalog.models import Service
 from citas.core.errors import ServiceError, add_service_error
+from citas.notifications.rendering import site_url
 from citas.practices.models import Practice
 from citas.practices.selectors import require_membership
+from citas.privacy.services import client_link_renew
 
 from .models import WaitlistEntry
 from .public_views import _rate_limited
@@ -146,5 +149,26 @@ def staff_remove(request: HttpRequest, pk: int) -> HttpResponse:
     waitlist_leave(entry=entry)
     messages.success(
         request, _("%(name)s is no longer on the waiting list.") % {"name": entry.full_name}
+    )
+    return redirect("booking_staff:waitlist")
+
+
+@login_required
+@require_POST
+def staff_link_renew(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new link for a waiting-list entry (the old one was forwarded or leaked)."""
+    practice = _staff_practice(request)
+    entry = get_object_or_404(
+        WaitlistEntry.objects.select_related("practice"),
+        practice=practice,
+        pk=pk,
+        status__in=OPEN_STATUSES,
+    )
+    token = client_link_renew(obj=entry, by=request.user, request=request)
+    url = site_url(reverse("public_booking:waitlist_offer", args=[practice.slug, token]))
+    messages.success(
+        request,
+        _("New link for %(name)s: %(url)s. The old link no longer works.")
+        % {"name": entry.full_name, "url": url},
     )
     return redirect("booking_staff:waitlist")

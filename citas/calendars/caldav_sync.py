@@ -89,16 +89,22 @@ class PinnedAdapter(BaseAdapter):
         """Nothing is kept open between requests."""
 
 
-def client_for(account: CalDAVAccount, *, timeout: float | None = None) -> caldav.DAVClient:
-    """A client whose requests all end within `timeout` seconds from now (together)."""
-    timeout = timeout if timeout is not None else settings.EXTERNAL_CALENDAR_TIMEOUT
+def sync_deadline() -> float:
+    """One deadline (time.monotonic()) for all the requests of one sync, fallbacks included."""
+    return time.monotonic() + settings.EXTERNAL_CALENDAR_TIMEOUT
+
+
+def client_for(account: CalDAVAccount, *, deadline: float | None = None) -> caldav.DAVClient:
+    """A client whose requests all end by `deadline` (time.monotonic(); default: the
+    timeout from now), together."""
+    deadline = deadline if deadline is not None else sync_deadline()
     client = caldav.DAVClient(
         url=account.url,
         username=account.username,
         password=decrypt(account.secret),
-        timeout=timeout,
+        timeout=max(deadline - time.monotonic(), 0.001),
     )
-    adapter = PinnedAdapter(deadline=time.monotonic() + timeout)
+    adapter = PinnedAdapter(deadline=deadline)
     client.session.mount("http://", adapter)
     client.session.mount("https://", adapter)
     client.session.trust_env = False  # no .netrc or proxy settings of the machine
@@ -145,11 +151,13 @@ def periods_of_objects(bodies, *, tz: ZoneInfo, start: datetime, end: datetime) 
     return periods
 
 
-def caldav_busy(calendar: ExternalCalendar, *, start: datetime, end: datetime) -> list[Busy]:
+def caldav_busy(
+    calendar: ExternalCalendar, *, start: datetime, end: datetime, deadline: float | None = None
+) -> list[Busy]:
     """Busy periods of one CalDAV calendar in [start, end): a time-range REPORT, expanded here
-    like any iCal file. For servers without sync-collection."""
+    like any iCal file. For a horizon too large to keep."""
     try:
-        collection = client_for(calendar.account).calendar(url=calendar.url)
+        collection = client_for(calendar.account, deadline=deadline).calendar(url=calendar.url)
         objects = collection.search(start=start, end=end, event=True, expand=False)
         bodies = [obj.data for obj in objects]
     except Exception as error:
@@ -160,30 +168,45 @@ def caldav_busy(calendar: ExternalCalendar, *, start: datetime, end: datetime) -
 @dataclass(frozen=True)
 class Changes:
     token: str
-    full: bool  # `changed` is the whole calendar: anything else stored is gone
+    full: bool  # `changed` is every event before `until`: anything else stored is gone
     changed: dict[str, str]  # href → the resource's iCalendar text
     deleted: list[str]
+    until: datetime | None = None  # a time-range read: the end of the range it covered
 
     @property
     def empty(self) -> bool:
         return not (self.full or self.changed or self.deleted)
 
 
-def caldav_changes(calendar: ExternalCalendar) -> Changes | None:
-    """What changed in the calendar since its stored sync token (RFC 6578 sync-collection; the
-    whole calendar without a token or when the server forgot it), the changed resources
-    fetched in one calendar-multiget. None when the server has no sync-collection: the caller
-    then reads the horizon with a time-range REPORT."""
+def caldav_range(
+    calendar: ExternalCalendar, *, start: datetime, end: datetime, deadline: float | None = None
+) -> Changes:
+    """The events of [start, end) with one calendar-query REPORT (time-range), never the whole
+    calendar (years of history), and the collection's sync token read just before it, from
+    which later syncs ask only for what changed (empty: the server has none)."""
     try:
-        collection = client_for(calendar.account).calendar(url=calendar.url)
-        full = not calendar.sync_token
+        collection = client_for(calendar.account, deadline=deadline).calendar(url=calendar.url)
         try:
-            listed = collection.objects_by_sync_token(sync_token=calendar.sync_token or None)
+            token = str(collection.get_property(dav.SyncToken()) or "")
         except caldav_error.DAVError:
-            if full:
-                return None
-            full = True  # an expired token (403 valid-sync-token): start again
-            listed = collection.objects_by_sync_token(sync_token=None)
+            token = ""
+        objects = collection.search(start=start, end=end, event=True, expand=False)
+        changed = {str(obj.url): obj.data for obj in objects if obj.data}
+    except Exception as error:
+        raise _problem_of(error) from error
+    return Changes(token=token, full=True, changed=changed, deleted=[], until=end)
+
+
+def caldav_changes(calendar: ExternalCalendar, *, deadline: float | None = None) -> Changes | None:
+    """What changed in the calendar since its stored sync token (RFC 6578 sync-collection),
+    the changed resources fetched in one calendar-multiget. None when the server forgot the
+    token or has no sync-collection: the caller then reads the range again."""
+    try:
+        collection = client_for(calendar.account, deadline=deadline).calendar(url=calendar.url)
+        try:
+            listed = collection.objects_by_sync_token(sync_token=calendar.sync_token)
+        except caldav_error.DAVError:
+            return None  # an expired token (403 valid-sync-token)
         urls = [obj.url for obj in listed if obj.props.get(dav.GetEtag.tag)]
         loaded = collection.calendar_multiget(urls) if urls else []
     except Exception as error:
@@ -192,7 +215,7 @@ def caldav_changes(calendar: ExternalCalendar) -> Changes | None:
     listed_urls = [str(obj.url) for obj in listed]
     return Changes(
         token=str(listed.sync_token or ""),
-        full=full,
+        full=False,
         changed=changed,
         deleted=[url for url in listed_urls if url not in changed],
     )

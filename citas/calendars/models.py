@@ -77,6 +77,9 @@ class ExternalCalendar(BaseModel):
     # CalDAV (RFC 6578): where the last sync-collection report left off; empty when the
     # server has none, or before the first sync.
     sync_token = models.TextField(blank=True)
+    # CalDAV: the stored events are all those before this time (the first read asks for a
+    # time range, not the whole calendar); past it, the range is read again.
+    objects_until = models.DateTimeField(null=True, blank=True)
     checked_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
     synced_at = models.DateTimeField(_("last successful sync"), null=True, blank=True)
     problem = models.CharField(_("problem"), max_length=16, choices=SyncProblem.choices, blank=True)

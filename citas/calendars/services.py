@@ -19,9 +19,11 @@ from .caldav_sync import (
     Changes,
     caldav_busy,
     caldav_changes,
+    caldav_range,
     discover,
     periods_of_objects,
     push_event,
+    sync_deadline,
 )
 from .expand import busy_periods
 from .fetch import FetchError, check_url, fetch_calendar, normalise_url
@@ -39,6 +41,9 @@ logger = logging.getLogger(__name__)
 
 MAX_CALENDARS_PER_PROFESSIONAL = 10
 PAST_MARGIN = timedelta(days=1)
+# A CalDAV time-range read covers this much beyond the horizon, so that it is repeated once a
+# month rather than every day as the horizon moves.
+READ_AHEAD = timedelta(days=31)
 
 
 def _clean_url(url: str) -> str:
@@ -135,16 +140,22 @@ def _read_feed(calendar: ExternalCalendar, *, now, start, end, fetch) -> tuple[l
 
 
 def _read_caldav(calendar: ExternalCalendar, *, now, start, end) -> tuple[list | None, Changes]:
-    """(periods or None when unchanged, the changes to store); changes None without
-    sync-collection support."""
-    try:
-        changes = caldav_changes(calendar)
-    except FetchError as error:
-        if error.problem != SyncProblem.TOO_LARGE:
-            raise
-        changes = None  # the whole calendar is too big to keep: read the horizon only
+    """(periods or None when unchanged, the changes to store, or None when nothing is kept).
+    The first read, and a read once the window passes what is stored, asks for a time range
+    (the horizon and a month more); later ones ask for what changed since the sync token.
+    Every request of one sync, fallbacks included, ends by one deadline."""
+    deadline = sync_deadline()
+    changes = None
+    if calendar.sync_token and calendar.objects_until and calendar.objects_until >= end:
+        changes = caldav_changes(calendar, deadline=deadline)
     if changes is None:
-        return caldav_busy(calendar, start=start, end=end), None
+        try:
+            changes = caldav_range(calendar, start=start, end=end + READ_AHEAD, deadline=deadline)
+        except FetchError as error:
+            if error.problem != SyncProblem.TOO_LARGE:
+                raise
+            # Too big to keep even for a month beyond the horizon: the window only, kept not.
+            return caldav_busy(calendar, start=start, end=end, deadline=deadline), None
     if changes.empty and _covers_horizon(calendar, now):
         return None, changes
     stored = (
@@ -156,7 +167,9 @@ def _read_caldav(calendar: ExternalCalendar, *, now, start, end) -> tuple[list |
         stored.pop(href, None)
     stored.update(changes.changed)
     tz = ZoneInfo(calendar.practice.timezone)
-    return periods_of_objects(stored.values(), tz=tz, start=start, end=end), changes
+    periods = periods_of_objects(stored.values(), tz=tz, start=start, end=end)
+    # Without a sync token there is nothing to ask from next time: nothing is kept.
+    return periods, changes if changes.token else None
 
 
 def _store_changes(calendar: ExternalCalendar, changes: Changes) -> None:
@@ -207,6 +220,8 @@ def external_calendar_sync(
         if changes is not None:
             _store_changes(calendar, changes)
             fields["sync_token"] = changes.token
+            if changes.until is not None:
+                fields["objects_until"] = changes.until
         if periods is not None:
             ExternalBusy.objects.filter(calendar=calendar).delete()
             ExternalBusy.objects.bulk_create(

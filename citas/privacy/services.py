@@ -3,8 +3,10 @@ the practice's privacy notice and settings. Erasure and retention live in `erasu
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
-from citas.booking.models import Client
+from citas.booking.models import Appointment, Client, WaitlistEntry, new_appointment_token
+from citas.core.errors import ServiceError
 from citas.notifications.models import Channel, Notification, NotificationStatus
 from citas.notifications.services import contact_preference_set_sms_consent
 from citas.practices.models import Practice
@@ -13,6 +15,7 @@ from .models import (
     NOTICE_TERMS,
     AuditAction,
     AuditEntry,
+    ConsentChannel,
     ConsentPurpose,
     ConsentRecord,
     PrivacyNotice,
@@ -170,6 +173,38 @@ def consent_record(
     return record
 
 
+def consent_record_by_staff(
+    *, client: Client, purpose: ConsentPurpose | str, granted: bool, by, request=None
+) -> ConsentRecord:
+    """A consent the client gave or withdrew on the phone or in person, told to a member of
+    staff (the client page and the API). Refused: an SMS acceptance without a phone number,
+    a marketing acceptance when the practice does not offer it."""
+    if granted and purpose == ConsentPurpose.SMS and not client.phone:
+        raise ServiceError(
+            _("Add the client's phone number before the SMS consent."), field="purpose"
+        )
+    if (
+        granted
+        and purpose == ConsentPurpose.MARKETING
+        and not privacy_settings_for(client.practice).marketing_consent_offered
+    ):
+        raise ServiceError(
+            _(
+                "The practice does not ask for consent to send news and offers; turn it on in "
+                "the data protection settings first."
+            ),
+            field="purpose",
+        )
+    return consent_record(
+        client=client,
+        purpose=purpose,
+        granted=granted,
+        channel=ConsentChannel.STAFF,
+        by=by,
+        request=request,
+    )
+
+
 def privacy_settings_save(
     *, settings: PrivacySettings, by, request=None, changed: list[str]
 ) -> PrivacySettings:
@@ -196,3 +231,32 @@ def privacy_settings_save(
                 **{name: getattr(current, name) for name in NOTICE_FIELDS},
             )
     return settings
+
+
+def client_link_renew(*, obj: Appointment | WaitlistEntry, by, request=None) -> str:
+    """Give an appointment's manage link (or a waiting-list entry's link) a fresh token: the
+    old link stops working at once (it may have been forwarded). Messages not sent yet carry
+    the new link. Returns the new token."""
+    model = type(obj)
+    with transaction.atomic():
+        locked = model.objects.select_for_update().get(pk=obj.pk)
+        old = locked.token
+        locked.token = new_appointment_token()
+        locked.save(update_fields=["token"])
+        pending = Notification.objects.filter(
+            practice_id=locked.practice_id,
+            status=NotificationStatus.PENDING,
+            payload__token=old,
+        )
+        for notification in pending.select_for_update():
+            notification.payload["token"] = locked.token
+            notification.save(update_fields=["payload"])
+        audit_record(
+            practice=locked.practice,
+            actor=by,
+            action=AuditAction.LINK_RENEWED,
+            obj=locked,
+            request=request,
+        )
+    obj.token = locked.token
+    return locked.token

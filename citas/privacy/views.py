@@ -22,7 +22,7 @@ from . import selectors, services
 from .erasure import client_block
 from .export import client_export_data, client_export_filename, client_export_zip
 from .forms import AuditFilterForm, ConsentForm, NoticeForm, PrivacySettingsForm
-from .models import AuditAction, ConsentChannel, ConsentPurpose
+from .models import AuditAction
 
 PAGE_SIZE = 50
 
@@ -171,31 +171,18 @@ def client_consent(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConsentForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose what the client agreed to or withdrew."))
-    elif (
-        form.cleaned_data["granted"] and form.cleaned_data["purpose"] == "sms" and not client.phone
-    ):
-        messages.error(request, _("Add the client's phone number before the SMS consent."))
-    elif (
-        form.cleaned_data["granted"]
-        and form.cleaned_data["purpose"] == ConsentPurpose.MARKETING
-        and not selectors.privacy_settings_for(client.practice).marketing_consent_offered
-    ):
-        messages.error(
-            request,
-            _(
-                "The practice does not ask for consent to send news and offers; turn it on in "
-                "the data protection settings first."
-            ),
-        )
-    else:
-        services.consent_record(
+        return redirect("booking_staff:client_detail", pk=client.pk)
+    try:
+        services.consent_record_by_staff(
             client=client,
             purpose=form.cleaned_data["purpose"],
             granted=form.cleaned_data["granted"],
-            channel=ConsentChannel.STAFF,
             by=request.user,
             request=request,
         )
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
         messages.success(request, _("Consent recorded."))
     return redirect("booking_staff:client_detail", pk=client.pk)
 

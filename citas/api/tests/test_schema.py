@@ -46,6 +46,7 @@ def test_the_schema_lists_all_40_operations(db):
     assert len(operations) == 40
     paths = {operation.path for operation in operations}
     assert "/api/v1/clients/{id}/export/" in paths
+    assert "/api/v1/clients/{id}/consents/" in paths
     assert "/api/v1/reports/{name}/" in paths
     assert "/api/v1/appointments/{id}/series/move/" in paths
     assert "/api/v1/booking-challenge/" in paths

@@ -12,6 +12,7 @@ from citas.core.factories import AppointmentFactory
 from citas.notifications.models import WebhookEndpoint
 from citas.notifications.tests.receiver import WebhookEndpointFactory
 from citas.practices.models import Role
+from citas.privacy.models import ConsentRecord
 
 from .conftest import free_start
 
@@ -78,6 +79,8 @@ def routes(appointment, client, webhook, entry):
         ("get", reverse("api:client_appointments", args=[c]), None),
         ("post", reverse("api:client_merge", args=[c]), {"duplicate": c}),
         ("get", reverse("api:client_export", args=[c]), None),
+        ("get", reverse("api:client_consents", args=[c]), None),
+        ("post", reverse("api:client_consents", args=[c]), {"purpose": "sms", "granted": False}),
         ("get", reverse("api:webhooks"), None),
         ("post", reverse("api:webhooks"), {"url": "https://x.example.com/", "events": ["created"]}),
         ("get", reverse("api:webhook", args=[w]), None),
@@ -97,6 +100,7 @@ def snapshot():
         AppointmentEvent.objects.count(),
         list(WebhookEndpoint.objects.order_by("pk").values_list("pk", "events", "secret")),
         list(WaitlistEntry.objects.order_by("pk").values_list("pk", "status")),
+        ConsentRecord.objects.count(),
     )
 
 

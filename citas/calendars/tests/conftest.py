@@ -80,3 +80,39 @@ def account(s, radicale):
 
 def calendar_url(account, name):
     return next(row["url"] for row in account.calendars_found if row["name"] == name)
+
+
+def direct_calendar(s, url: str, **fields):
+    """An account at `url` and its one read calendar, as connecting would have stored them."""
+    from citas.calendars.models import CalDAVAccount, ExternalCalendar
+    from citas.calendars.secrets import encrypt
+
+    account = CalDAVAccount.objects.create(
+        practice=s.practice,
+        professional=s.professional,
+        url=url,
+        username="luis",
+        secret=encrypt("app-password-123"),
+        calendars_found=[{"name": "Personal", "url": url}],
+    )
+    return ExternalCalendar.objects.create(
+        practice=s.practice,
+        professional=s.professional,
+        account=account,
+        name="Personal",
+        url=url,
+        **fields,
+    )
+
+
+def connect(setup, url: str):
+    """An iCal address added for `setup`'s professional, as the settings page adds it."""
+    from citas.calendars.services import external_calendar_add
+
+    return external_calendar_add(
+        practice=setup.practice,
+        professional=setup.professional,
+        name="Personal",
+        url=url,
+        share_titles=False,
+    )

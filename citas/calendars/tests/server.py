@@ -29,6 +29,7 @@ class CalendarServer:
                     route(self)
 
             do_REPORT = do_GET  # noqa: N815 — CalDAV's method, answered by the route
+            do_PROPFIND = do_GET  # noqa: N815 — WebDAV's method, answered by the route
 
             def log_message(self, *args):
                 pass

@@ -7,16 +7,20 @@ from xml.sax.saxutils import escape
 import pytest
 import requests
 
-from citas.calendars.models import CalDAVAccount, CalDAVObject, ExternalBusy, ExternalCalendar
-from citas.calendars.secrets import encrypt
-from citas.calendars.services import caldav_calendar_read_set, external_calendar_sync
+from citas.calendars.models import CalDAVObject, ExternalBusy, ExternalCalendar
+from citas.calendars.services import (
+    READ_AHEAD,
+    caldav_calendar_read_set,
+    external_calendar_sync,
+    sync_window,
+)
 
-from .conftest import EVENT, calendar_url
+from .conftest import EVENT, MADRID, calendar_url, direct_calendar
 from .server import CalendarServer
 
 
-def record_requests(monkeypatch) -> list[tuple[str, bytes]]:
-    """The requests the server answered (not the ones it only asked to log in)."""
+def record_answers(monkeypatch) -> list[tuple[str, bytes, bytes]]:
+    """(method, request body, response body) of every request the server answered."""
     sent = []
     real = requests.Session.send
 
@@ -24,7 +28,7 @@ def record_requests(monkeypatch) -> list[tuple[str, bytes]]:
         response = real(session, request, **kwargs)
         if response.status_code != 401:
             body = request.body.encode() if isinstance(request.body, str) else request.body
-            sent.append((request.method, body or b""))
+            sent.append((request.method, body or b"", response.content))
         return response
 
     monkeypatch.setattr(requests.Session, "send", send)
@@ -51,12 +55,12 @@ def test_a_second_sync_fetches_only_what_changed(s, personal, frozen, monkeypatc
     assert calendar.sync_token and busy_hours() == [9, 9]
     personal.event_by_uid("a").delete()
     personal.save_event(EVENT.format(uid="c", start="20270324T120000", end="20270324T130000"))
-    sent = record_requests(monkeypatch)
+    sent = record_answers(monkeypatch)
 
     outcome = external_calendar_sync(calendar=calendar, now=frozen + timedelta(minutes=10))
 
     assert outcome.problem == "" and busy_hours() == [9, 11]  # a gone, b kept, c added
-    bodies = [body for method, body in sent if method == "REPORT"]
+    bodies = [body for method, body, _answer in sent if method == "REPORT"]
     assert calendar.sync_token.encode() in bodies[0]  # sync-collection from the stored token
     assert b"calendar-multiget" in bodies[1]
     assert b"/c.ics" in bodies[1]  # only the new event is fetched
@@ -72,12 +76,12 @@ def test_an_unchanged_calendar_costs_one_report_and_no_expansion(s, personal, fr
     calendar = ExternalCalendar.objects.get()
     external_calendar_sync(calendar=calendar, now=frozen)
     calendar.refresh_from_db()
-    sent = record_requests(monkeypatch)
+    sent = record_answers(monkeypatch)
 
     outcome = external_calendar_sync(calendar=calendar, now=frozen + timedelta(minutes=10))
 
     assert outcome.problem == "" and not outcome.changed
-    assert [method for method, _body in sent if method == "REPORT"] == ["REPORT"]
+    assert [method for method, _body, _answer in sent if method == "REPORT"] == ["REPORT"]
     assert busy_hours() == [9]
 
 
@@ -125,18 +129,7 @@ def test_a_server_without_sync_collection_is_read_by_time_range(s, server, froze
     without_sync_collection(
         server, path, EVENT.format(uid="court", start="20270322T100000", end="20270322T110000")
     )
-    url = f"{server.base}{path}"
-    account = CalDAVAccount.objects.create(
-        practice=s.practice,
-        professional=s.professional,
-        url=url,
-        username="luis",
-        secret=encrypt("app-password-123"),
-        calendars_found=[{"name": "Personal", "url": url}],
-    )
-    calendar = ExternalCalendar.objects.create(
-        practice=s.practice, professional=s.professional, account=account, name="P", url=url
-    )
+    calendar = direct_calendar(s, f"{server.base}{path}")
 
     outcome = external_calendar_sync(calendar=calendar, now=frozen)
 
@@ -148,15 +141,114 @@ def test_a_server_without_sync_collection_is_read_by_time_range(s, server, froze
     assert calendar.sync_token == "" and not CalDAVObject.objects.exists()
 
 
-def test_a_calendar_too_big_to_keep_whole_is_read_by_time_range(s, personal, frozen, settings):
-    for year in range(2015, 2025):  # years of history: the whole calendar is large…
+def test_the_first_sync_reads_the_horizon_not_the_whole_calendar(s, personal, frozen, monkeypatch):
+    for year in range(2015, 2025):  # years of history, never needed for booking
         personal.save_event(
             EVENT.format(uid=f"old-{year}", start=f"{year}0322T100000", end=f"{year}0322T110000")
         )
+    personal.save_event(EVENT.format(uid="far", start="20290322T100000", end="20290322T110000"))
     personal.save_event(EVENT.format(uid="a", start="20270322T100000", end="20270322T110000"))
-    settings.EXTERNAL_CALENDAR_MAX_BYTES = 3000  # …for this limit; the horizon alone is not
+    calendar = ExternalCalendar.objects.get()
+    sent = record_answers(monkeypatch)
 
-    outcome = external_calendar_sync(calendar=ExternalCalendar.objects.get(), now=frozen)
+    outcome = external_calendar_sync(calendar=calendar, now=frozen)
+
+    assert outcome.problem == "" and busy_hours() == [9]
+    reports = [body for method, body, _answer in sent if method == "REPORT"]
+    assert len(reports) == 1
+    assert b"calendar-query" in reports[0] and b"time-range" in reports[0]
+    assert not any(b"sync-collection" in body for _method, body, _answer in sent)
+    answers = b"".join(answer for _method, _body, answer in sent)
+    assert b"UID:a" in answers
+    assert b"old-20" not in answers and b"UID:far" not in answers  # never downloaded
+    assert list(CalDAVObject.objects.values_list("href", flat=True)) == [f"{personal.url}a.ics"]
+    calendar.refresh_from_db()
+    _start, end = sync_window(calendar, frozen)
+    assert calendar.sync_token and calendar.objects_until == end + READ_AHEAD
+
+    sent.clear()
+    personal.save_event(EVENT.format(uid="c", start="20270324T120000", end="20270324T130000"))
+    external_calendar_sync(calendar=calendar, now=frozen + timedelta(minutes=10))
+
+    assert busy_hours() == [9, 11]
+    assert [b"sync-collection" in body for method, body, _a in sent if method == "REPORT"] == [
+        True,
+        False,  # the multiget of c
+    ]
+
+
+def test_the_range_is_read_again_once_the_window_passes_what_is_stored(s, personal, frozen):
+    calendar = ExternalCalendar.objects.get()
+    external_calendar_sync(calendar=calendar, now=frozen)
+    calendar.refresh_from_db()
+    later = frozen + READ_AHEAD + timedelta(days=1)
+    _start, end = sync_window(calendar, later)
+    # An event made before the first sync, then beyond the range it read, now in the window.
+    day = (end - timedelta(days=2)).astimezone(MADRID).strftime("%Y%m%d")
+    CalDAVObject.objects.all().delete()
+    personal.save_event(EVENT.format(uid="late", start=f"{day}T100000", end=f"{day}T110000"))
+    calendar.objects_until = end - timedelta(days=1)
+    calendar.save(update_fields=["objects_until"])
+
+    outcome = external_calendar_sync(calendar=calendar, now=later)
+
+    assert outcome.problem == ""
+    assert [b.start.astimezone(MADRID).hour for b in ExternalBusy.objects.all()] == [10]
+    calendar.refresh_from_db()
+    assert calendar.objects_until == end + READ_AHEAD
+
+
+def test_a_range_too_big_to_keep_is_read_for_the_window_only(s, personal, frozen, settings):
+    calendar = ExternalCalendar.objects.get()
+    _start, end = sync_window(calendar, frozen)
+    beyond = (end + timedelta(days=10)).astimezone(MADRID).strftime("%Y%m%d")
+    big = EVENT.format(uid="big", start=f"{beyond}T100000", end=f"{beyond}T110000")
+    personal.save_event(big.replace("SUMMARY:", "DESCRIPTION:" + "x" * 70 + "\r\n SUMMARY:"))
+    for n in range(40):  # a month beyond the horizon, large…
+        personal.save_event(
+            EVENT.format(uid=f"b{n}", start=f"{beyond}T120000", end=f"{beyond}T130000")
+        )
+    personal.save_event(EVENT.format(uid="a", start="20270322T100000", end="20270322T110000"))
+    settings.EXTERNAL_CALENDAR_MAX_BYTES = 6000  # …for this limit; the window alone is not
+
+    outcome = external_calendar_sync(calendar=calendar, now=frozen)
 
     assert outcome.problem == "" and busy_hours() == [9]
     assert not CalDAVObject.objects.exists()
+
+
+def test_one_deadline_covers_the_whole_sync_fallbacks_included(s, server, frozen, settings):
+    """The stored token is refused after a slow answer, and the range read that follows is as
+    slow: together they pass the deadline, so the sync stops there (a timeout, the periods
+    kept) instead of starting a new timeout for the fallback."""
+    settings.EXTERNAL_CALENDAR_TIMEOUT = 1.0
+    path = "/luis/personal/"
+    answered = []
+
+    def slow(handler):
+        server.stop_event.wait(0.6)
+        kind = "sync" if b"sync-collection" in handler.body else handler.command
+        if kind == "sync":
+            handler.send_error(403)
+        else:
+            handler.send_response(207)
+            body = b'<?xml version="1.0"?><d:multistatus xmlns:d="DAV:"/>'
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
+        answered.append(kind)
+
+    server.routes[path] = slow
+    _start, end = sync_window(ExternalCalendar(practice=s.practice), frozen)
+    calendar = direct_calendar(
+        s,
+        f"{server.base}{path}",
+        sync_token="http://example.com/ns/sync/1",
+        objects_until=end + READ_AHEAD,
+        busy_count=3,
+    )
+
+    outcome = external_calendar_sync(calendar=calendar, now=frozen)
+
+    assert outcome.problem == "timeout" and outcome.busy_count == 3
+    assert "REPORT" not in answered  # the range query was never answered

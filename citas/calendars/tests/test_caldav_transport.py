@@ -11,10 +11,9 @@ import requests
 
 from citas.booking.services import appointment_book
 from citas.calendars.models import CalDAVAccount, ExternalBusy, ExternalCalendar, SyncProblem
-from citas.calendars.secrets import encrypt
 from citas.calendars.services import caldav_calendar_read_set, external_calendar_sync
 
-from .conftest import EVENT, MADRID, calendar_url
+from .conftest import EVENT, MADRID, calendar_url, direct_calendar
 from .server import StallingServer
 
 PUBLIC_NAME = "caldav.example.com"
@@ -52,17 +51,7 @@ def count_requests(monkeypatch) -> list[str]:
 def calendar_without_server(s, url: str) -> ExternalCalendar:
     """An account and a read calendar as connecting would have stored them, one busy period
     already known."""
-    account = CalDAVAccount.objects.create(
-        practice=s.practice,
-        professional=s.professional,
-        url=url,
-        username="luis",
-        secret=encrypt("app-password-123"),
-        calendars_found=[{"name": "Personal", "url": url}],
-    )
-    calendar = ExternalCalendar.objects.create(
-        practice=s.practice, professional=s.professional, account=account, name="Personal", url=url
-    )
+    calendar = direct_calendar(s, url)
     ExternalBusy.objects.create(
         calendar=calendar,
         professional=s.professional,

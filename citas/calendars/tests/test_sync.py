@@ -7,23 +7,13 @@ import pytest
 from citas.booking.services import appointment_book
 from citas.calendars.fetch import fetch_calendar
 from citas.calendars.models import ExternalBusy, ExternalCalendar, SyncProblem
-from citas.calendars.services import external_calendar_add, external_calendar_sync
+from citas.calendars.services import external_calendar_sync
 from citas.core.errors import ServiceError
 from citas.practices.models import Practice
 from citas.scheduling.selectors import availability_for
 
-from .conftest import MADRID
+from .conftest import MADRID, connect
 from .ics_samples import GOOGLE, as_bytes
-
-
-def connect(s, url):
-    return external_calendar_add(
-        practice=s.practice,
-        professional=s.professional,
-        name="Personal",
-        url=url,
-        share_titles=False,
-    )
 
 
 def free_starts(s, day):
