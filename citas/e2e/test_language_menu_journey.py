@@ -1,34 +1,22 @@
-from datetime import time
 from decimal import Decimal
 
 import pytest
 
-from citas.core.factories import (
-    PracticeFactory,
-    ProfessionalFactory,
-    ServiceFactory,
-    WorkingHoursFactory,
-)
+from citas.e2e.conftest import practice_open_every_day
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def practice():
-    practice = PracticeFactory(name="Fisio Centre", slug="fisio-centre")
-    professional = ProfessionalFactory(practice=practice, display_name="Jordi Puig")
-    for weekday in range(7):
-        WorkingHoursFactory(
-            professional=professional, weekday=weekday, start_time=time(8), end_time=time(20)
-        )
-    ServiceFactory(
-        practice=practice,
+    return practice_open_every_day(
+        "Fisio Centre",
+        "fisio-centre",
+        "Jordi Puig",
         name="Sessió de fisioteràpia",
         duration_minutes=45,
         price=Decimal("1234.50"),
-        professionals=[professional],
     )
-    return practice
 
 
 def test_a_client_chooses_catala_from_the_language_menu_on_the_booking_page(
