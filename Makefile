@@ -52,7 +52,7 @@ format: install
 
 ## Regenerate the Spanish and English catalogues (then translate the new entries).
 messages: install
-	$(PY) manage.py makemessages -l es -l en --ignore=.venv --ignore=.tools --ignore=static/vendor --ignore=staticfiles --no-obsolete
+	$(PY) manage.py makemessages -l es -l en -l ca -l eu -l gl --ignore=.venv --ignore=.tools --ignore=static/vendor --ignore=staticfiles --no-obsolete
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=.tools
 
 check-deploy: install

@@ -266,7 +266,13 @@ TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", default="")
 
 LANGUAGE_CODE = "es"
-LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
+LANGUAGES = [
+    ("es", _("Spanish")),
+    ("en", _("English")),
+    ("ca", _("Catalan")),
+    ("eu", _("Basque")),
+    ("gl", _("Galician")),
+]
 LOCALE_PATHS = [BASE_DIR / "citas" / "locale"]
 TIME_ZONE = "Europe/Madrid"
 USE_I18N = True

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from citas.core.languages import language_choices
+
 from .models import User
 
 
@@ -37,4 +39,4 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["full_name", "phone", "language"]
-        widgets = {"language": forms.Select(choices=[("es", "Español"), ("en", "English")])}
+        widgets = {"language": forms.Select(choices=language_choices)}

@@ -10,6 +10,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
+from citas.core.languages import is_supported
+
 logger = logging.getLogger(__name__)
 
 
@@ -74,7 +76,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def set_language(request: HttpRequest) -> HttpResponse:
     """Django's set_language, also remembering the choice on the user's account."""
     language = request.POST.get("language", "")
-    if request.user.is_authenticated and language in {"es", "en"}:
+    if request.user.is_authenticated and is_supported(language):
         request.user.language = language
         request.user.save(update_fields=["language"])
     response = django_set_language(request)

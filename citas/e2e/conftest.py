@@ -156,3 +156,25 @@ def log_in(page, base: str, user, landing: str = "/app/") -> None:
         code.fill(totp_code(enable_two_factor(user)))
         page.locator("form button[type=submit]").last.click()
     page.wait_for_url(f"{base}{landing}")
+
+
+def practice_open_every_day(practice_name: str, slug: str, professional: str, **service):
+    """A practice with one professional who works 8:00–20:00 every day (so a test finds a free
+    time whatever today is) and one service, built from `service`'s fields, that they offer."""
+    from datetime import time as clock
+
+    from citas.core.factories import (
+        PracticeFactory,
+        ProfessionalFactory,
+        ServiceFactory,
+        WorkingHoursFactory,
+    )
+
+    practice = PracticeFactory(name=practice_name, slug=slug)
+    person = ProfessionalFactory(practice=practice, display_name=professional)
+    for weekday in range(7):
+        WorkingHoursFactory(
+            professional=person, weekday=weekday, start_time=clock(8), end_time=clock(20)
+        )
+    ServiceFactory(practice=practice, professionals=[person], **service)
+    return practice

@@ -16,8 +16,16 @@ from django.utils.formats import date_format
 from . import ics
 from .models import Channel, NotificationKind
 
-# "lunes, 30 de noviembre de 2026, 10:00" — Django's month and day names, in our own order.
-WHEN_FORMATS = {"es": r"l, j \d\e F \d\e Y, H:i", "en": "l, j F Y, H:i"}
+# "lunes, 30 de noviembre de 2026" — Django's month and day names, in our own order
+# (Basque puts the year first and the month in the genitive: "2026ko azaroaren 30a").
+DAY_FORMATS = {
+    "es": r"l, j \d\e F \d\e Y",
+    "en": "l, j F Y",
+    "ca": r"l, j E \d\e Y",
+    "gl": r"l, j \d\e F \d\e Y",
+    "eu": r"Y\k\o F\r\e\n j\a, l",
+}
+WHEN_FORMATS = {language: f"{day}, H:i" for language, day in DAY_FORMATS.items()}
 TIME_FORMAT = "H:i"
 ICS_KINDS = {
     NotificationKind.CONFIRMED: "REQUEST",
@@ -177,9 +185,7 @@ def _agenda_context(notification) -> dict:
         .order_by("start")
     )
     with translation.override(notification.language):
-        day_label = date_format(
-            day, r"l, j \d\e F \d\e Y" if notification.language == "es" else "l, j F Y"
-        )
+        day_label = date_format(day, DAY_FORMATS.get(notification.language, "DATE_FORMAT"))
     return {
         "practice": payload.get("practice", ""),
         "professional": payload.get("professional", ""),

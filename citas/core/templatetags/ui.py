@@ -3,6 +3,8 @@ from django.template.defaultfilters import floatformat
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
 
+from citas.core import languages
+
 register = template.Library()
 
 CHOICE_WIDGETS = (forms.RadioSelect, forms.CheckboxSelectMultiple)
@@ -95,3 +97,9 @@ def money(service) -> str:
     if (get_language() or "").startswith("en"):
         return f"{symbol}{amount}" if symbol else f"{service.currency} {amount}"
     return f"{amount} {symbol or service.currency}"
+
+
+@register.simple_tag
+def language_choices() -> list[tuple[str, str]]:
+    """The language menu's entries: (code, name in that language)."""
+    return languages.language_choices()

@@ -22,6 +22,46 @@ def test_the_landing_page_follows_the_browser_language(client):
     assert "I am a professional" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("accept_language", "i_am_a_professional"),
+    [
+        ("ca", "Soc professional"),
+        ("eu", "Profesionala naiz"),
+        ("gl", "Son profesional"),
+        ("ca-ES,ca;q=0.9,es;q=0.8", "Soc professional"),
+        ("eu-ES,eu;q=0.9", "Profesionala naiz"),
+        ("gl-ES,gl;q=0.9", "Son profesional"),
+    ],
+)
+def test_the_pages_speak_catalan_basque_and_galician_to_a_browser_that_asks(
+    client, accept_language, i_am_a_professional
+):
+    page = client.get("/", headers={"accept-language": accept_language}).content.decode()
+    language = accept_language[:2]
+    assert f'<html lang="{language}">' in page
+    assert i_am_a_professional in page
+    assert f'<option value="{language}" lang="{language}" selected>' in page
+
+
+def test_the_language_menu_names_each_language_in_itself(client):
+    page = client.get("/").content.decode()
+    for code, name in [("es", "Español"), ("en", "English"), ("ca", "Català")]:
+        assert f'value="{code}" lang="{code}"' in page and f">{name}</option>" in page
+    assert ">Euskara</option>" in page and ">Galego</option>" in page
+
+
+@pytest.mark.parametrize("language", ["ca", "eu", "gl"])
+def test_the_language_switcher_accepts_catalan_basque_and_galician(client, language):
+    from citas.core.factories import UserFactory
+
+    user = UserFactory()
+    client.force_login(user)
+    client.post(reverse("set_language"), {"language": language, "next": "/"})
+    user.refresh_from_db()
+    assert user.language == language
+    assert f'<html lang="{language}">' in client.get("/").content.decode()
+
+
 def test_the_language_switcher_changes_the_language_and_goes_back(client):
     response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert response.status_code == 302
