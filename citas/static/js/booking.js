@@ -14,7 +14,28 @@
     target.scrollIntoView({ block: "start" });
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", focusNextStep);
-  else focusNextStep();
-  document.body.addEventListener("htmx:afterSettle", focusNextStep);
+  // The proof-of-work widget (30 KB) is loaded only when a step shows it: most visitors never
+  // see it, and the page's first load stays within its weight budget (issue 14).
+  function loadChallenge() {
+    const widget = document.querySelector("altcha-widget[data-script]");
+    if (!widget || document.querySelector("script[data-altcha]")) return;
+    const style = document.createElement("link");
+    style.rel = "stylesheet";
+    style.href = widget.dataset.stylesheet;
+    document.head.appendChild(style);
+    const script = document.createElement("script");
+    script.type = "module";
+    script.src = widget.dataset.script;
+    script.dataset.altcha = "";
+    document.head.appendChild(script);
+  }
+
+  function onStep() {
+    loadChallenge();
+    focusNextStep();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", onStep);
+  else onStep();
+  document.body.addEventListener("htmx:afterSettle", onStep);
 })();
