@@ -17,6 +17,7 @@ from citas.core.factories import (
 )
 from citas.notifications.models import Notification, NotificationKind
 from citas.practices.models import Role
+from citas.scheduling.selectors import policy_for
 
 from .test_agenda_journey import Y_OF_TIME
 
@@ -27,7 +28,8 @@ SERVICE = "Sesión de fisioterapia"
 
 @pytest.fixture
 def practice():
-    """Open every day 08:00–20:00 (whatever today is), with one professional who signs in."""
+    """Open every day 08:00–20:00 (whatever today is), with one professional who signs in;
+    clients may cancel online until an hour before."""
     practice = PracticeFactory(name="Fisio Centro", slug="fisio-centro", timezone="Europe/Madrid")
     membership = MembershipFactory(practice=practice, role=Role.PROFESSIONAL)
     professional = ProfessionalFactory(
@@ -40,6 +42,11 @@ def practice():
     ServiceFactory(
         practice=practice, name=SERVICE, duration_minutes=30, professionals=[professional]
     )
+    # Below the 2-hour notice, so the booked slot (tomorrow's first when the test runs in the
+    # afternoon, less than the default 24 hours ahead) can still be cancelled online.
+    policy = policy_for(practice)
+    policy.cancellation_window_hours = 1
+    policy.save()
     return practice
 
 
