@@ -1,11 +1,16 @@
+import hashlib
+import json
 import logging
 
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
@@ -85,3 +90,69 @@ def set_language(request: HttpRequest) -> HttpResponse:
         safe = url_has_allowed_host_and_scheme(next_url, {request.get_host()})
         return redirect(next_url if safe else "/")
     return response
+
+
+# --- installable web app: manifest, service worker, offline page ------------------------------
+
+APP_THEME_COLOUR = "#1f6f78"
+# What the service worker keeps for when the network is gone: the shared look and behaviour of
+# every page, and the offline page itself (navigations answer it when they cannot reach us).
+OFFLINE_ASSETS = [
+    "vendor/bootstrap/bootstrap.min.css",
+    "vendor/bootstrap/bootstrap.bundle.min.js",
+    "vendor/htmx/htmx.min.js",
+    "css/app.css",
+    "js/app.js",
+    "img/icons.svg",
+    "img/favicon.svg",
+]
+
+
+def manifest(request: HttpRequest) -> JsonResponse:
+    """The web app manifest: installing the app opens the practice area, full screen."""
+    icons = [
+        {"src": static("img/app-icon-192.png"), "sizes": "192x192", "type": "image/png"},
+        {"src": static("img/app-icon-512.png"), "sizes": "512x512", "type": "image/png"},
+        {
+            "src": static("img/app-icon-maskable-512.png"),
+            "sizes": "512x512",
+            "type": "image/png",
+            "purpose": "maskable",
+        },
+    ]
+    data = {
+        "name": "Gestor de Citas Profesionales",  # the product's name, in every language
+        "short_name": "Gestor de Citas",
+        "description": _("Appointments for professional practices."),
+        "lang": translation.get_language(),
+        "start_url": "/app/",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": APP_THEME_COLOUR,
+        "icons": icons,
+    }
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    response["Content-Type"] = "application/manifest+json"
+    return response
+
+
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """/sw.js, at the root so that it may answer for every page. Its cache is named after the
+    hashed asset addresses, so a new release replaces the old cache."""
+    assets = [static(path) for path in OFFLINE_ASSETS]
+    offline_url = reverse("offline")
+    version = hashlib.sha256("\n".join([*assets, offline_url]).encode()).hexdigest()[:12]
+    response = render(
+        request,
+        "core/sw.js",
+        {"assets_json": json.dumps(assets), "offline_url": offline_url, "version": version},
+        content_type="text/javascript",
+    )
+    response["Cache-Control"] = "no-cache"  # browsers look for a new worker on every visit
+    return response
+
+
+def offline(request: HttpRequest) -> HttpResponse:
+    """What a page answers when the phone has no connection (served by the service worker)."""
+    return render(request, "core/offline.html")

@@ -94,8 +94,15 @@ document.addEventListener("securitypolicyviolation", (event) => {
 """
 
 
-def _page(browser, viewport):
-    context = browser.new_context(viewport=viewport, locale="es-ES", timezone_id="Europe/Madrid")
+def _page(browser, viewport, service_workers: str = "block"):
+    """A fresh context. The app's service worker is blocked unless asked for (the installable
+    app's own test): the journeys test the pages, not the worker's background downloads."""
+    context = browser.new_context(
+        viewport=viewport,
+        locale="es-ES",
+        timezone_id="Europe/Madrid",
+        service_workers=service_workers,
+    )
     context.set_default_timeout(10_000)
     context.add_init_script(REPORT_CSP_VIOLATIONS)
     page = context.new_page()

@@ -41,9 +41,9 @@ def test_swagger_ui_is_served_from_our_own_static_files(client, db):
     assert "cdn" not in page.lower()
 
 
-def test_the_schema_lists_all_40_operations(db):
+def test_the_schema_lists_all_42_operations(db):
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 40
+    assert len(operations) == 42
     paths = {operation.path for operation in operations}
     assert "/api/v1/clients/{id}/export/" in paths
     assert "/api/v1/clients/{id}/consents/" in paths

@@ -269,4 +269,6 @@
   });
 
   window.agendaCalendar = calendar;
+  // Back online after a drop: the agenda may have changed meanwhile.
+  window.addEventListener("online", function () { calendar.refetchEvents(); });
 })();

@@ -3,6 +3,28 @@
 (function () {
   "use strict";
 
+  // The installable app (pages that link a manifest): the service worker keeps the shared files
+  // and answers an offline page when there is no connection.
+  if ("serviceWorker" in navigator && document.querySelector("link[rel=manifest]")) {
+    navigator.serviceWorker.register("/sw.js").catch(function () { /* the site works without it */ });
+  }
+
+  // The offline page: try again on a tap, and by itself once the connection is back. Browsers
+  // do not always say when it is (no "online" event for a page loaded offline), so it asks the
+  // server every few seconds; a HEAD goes past the service worker to the network.
+  if (document.body && document.body.hasAttribute("data-offline-page")) {
+    var reachable = function () {
+      fetch(window.location.href, { method: "HEAD", cache: "no-store" })
+        .then(function () { window.location.reload(); })
+        .catch(function () { /* still offline */ });
+    };
+    window.addEventListener("online", reachable);
+    window.setInterval(reachable, 3000);
+  }
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-reload]")) { window.location.reload(); }
+  });
+
   // <button data-confirm="Sure?">: ask before submitting.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-confirm]");
