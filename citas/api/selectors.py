@@ -1,4 +1,4 @@
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.shortcuts import get_object_or_404
 
 from citas.booking.models import Appointment, Client
@@ -23,6 +23,28 @@ def appointments_for_api(*, practice: Practice, filters: dict) -> QuerySet[Appoi
     if filters.get("client_confirmed") is not None:
         rows = rows.client_confirmed(filters["client_confirmed"])
     return rows
+
+
+# AppointmentSerializer's values, read as plain rows (see appointment_rows_data).
+APPOINTMENT_ROW_FIELDS = {
+    "professional_name": F("professional__display_name"),
+    "service_name": F("service__name"),
+    "client_name": F("client__full_name"),
+}
+APPOINTMENT_ROW_COLUMNS = (
+    "id", "status", "start", "end", "professional_id", "service_id", "client_id",
+    "client_confirmed_at", "notes", "series_id", "created_at",
+)  # fmt: skip
+
+
+def appointment_rows_for_api(*, practice: Practice, filters: dict) -> QuerySet:
+    """`appointments_for_api` as `.values()` rows: a list page builds no model instances
+    (three joined models per row were most of the API list's time at 200k appointments)."""
+    return (
+        appointments_for_api(practice=practice, filters=filters)
+        .select_related(None)
+        .values(*APPOINTMENT_ROW_COLUMNS, **APPOINTMENT_ROW_FIELDS)
+    )
 
 
 def appointment_of(practice: Practice, pk: int) -> Appointment:

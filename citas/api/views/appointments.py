@@ -13,7 +13,7 @@ from citas.practices.models import Professional
 
 from ..pagination import StartCursorPagination
 from ..permissions import HasTokenScope, IsPracticeMember
-from ..selectors import appointment_of, appointments_for_api
+from ..selectors import appointment_of, appointment_rows_for_api
 from ..serializers import (
     AppointmentCreateSerializer,
     AppointmentFilterSerializer,
@@ -21,6 +21,7 @@ from ..serializers import (
     EmptySerializer,
     ReasonSerializer,
     RescheduleSerializer,
+    appointment_rows_data,
 )
 from .common import errors, of_practice, page_of, parsed, practice_of
 
@@ -41,10 +42,10 @@ class AppointmentList(StaffView):
     )
     def get(self, request):
         filters = parsed(AppointmentFilterSerializer, request.query_params)
-        rows = appointments_for_api(practice=practice_of(request), filters=filters)
+        rows = appointment_rows_for_api(practice=practice_of(request), filters=filters)
         paginator = StartCursorPagination()
         page = paginator.paginate_queryset(rows, request, view=self)
-        return paginator.get_paginated_response(AppointmentSerializer(page, many=True).data)
+        return paginator.get_paginated_response(appointment_rows_data(page))
 
     @extend_schema(
         operation_id="appointments_create",
