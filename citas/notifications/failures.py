@@ -1,5 +1,6 @@
 """Failed notifications reach a person: the daily email to the practice, "resend all", and
-"dismiss" for the ones a manager has looked at and does not want resent."""
+"dismiss" for the ones a manager has looked at and does not want resent, and "restore" to
+undo a dismissal."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from citas.practices.models import Membership, Practice, Role
 from citas.privacy.models import AuditAction
 from citas.privacy.services import audit_record
 
-from .models import Notification, NotificationKind
+from .models import Notification, NotificationKind, NotificationStatus
 from .selectors import open_failures
 from .services import notification_resend
 
@@ -54,14 +55,18 @@ def notification_dismiss(*, notification, by, request=None, now: datetime | None
         )
 
 
-def notifications_dismiss_failed(*, practice, by, request=None, now: datetime | None = None) -> int:
-    """ "Dismiss all failed": every open failure of the practice, in one audited step."""
+def notifications_dismiss_failed(
+    *, practice, by, seen_ids, request=None, now: datetime | None = None
+) -> int:
+    """ "Dismiss all failed": the open failures of the practice that the manager was shown
+    (`seen_ids`, from the page), in one audited step. A row that failed after the page was
+    drawn was not seen, so it stays open and keeps the alert up."""
     now = now or timezone.now()
     with transaction.atomic():
         ids = list(
             open_failures()
             .select_for_update()
-            .filter(practice=practice)
+            .filter(practice=practice, pk__in=seen_ids)
             .order_by("pk")
             .values_list("pk", flat=True)
         )
@@ -78,6 +83,41 @@ def notifications_dismiss_failed(*, practice, by, request=None, now: datetime | 
             data={"notifications": ids},
         )
     return len(ids)
+
+
+def notification_restore(*, notification, by, request=None, now: datetime | None = None) -> None:
+    """Undo a dismissal: the failure counts again in the alert and the daily email. The audit
+    line keeps who had dismissed it and when, since the row itself forgets."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        dismissed = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("dismissed_by")
+            .filter(
+                pk=notification.pk,
+                status=NotificationStatus.FAILED,
+                resent_at__isnull=True,
+                dismissed_at__isnull=False,
+            )
+            .first()
+        )
+        if dismissed is None:
+            raise ServiceError(_("Only dismissed failures that were not resent can be restored."))
+        Notification.objects.filter(pk=dismissed.pk).update(
+            dismissed_at=None, dismissed_by=None, updated_at=now
+        )
+        audit_record(
+            practice=dismissed.practice,
+            actor=by,
+            action=AuditAction.NOTIFICATION_RESTORED,
+            obj=dismissed,
+            request=request,
+            data={
+                "notifications": [dismissed.pk],
+                "dismissed_at": dismissed.dismissed_at.isoformat(),
+                "dismissed_by": dismissed.dismissed_by.email if dismissed.dismissed_by else "",
+            },
+        )
 
 
 DIGEST_HOUR = 8

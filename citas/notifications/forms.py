@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.postgres.forms import SimpleArrayField
 from django.utils.translation import gettext_lazy as _
 
 from .models import NotificationKind, NotificationSettings, NotificationStatus, WebhookEvent
@@ -28,6 +29,16 @@ class NotificationFilterForm(forms.Form):
             (DISMISSED_ONLY, _("Dismissed only")),
         ],
         widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+
+class DismissFailedForm(forms.Form):
+    """The ids of the open failures the page showed: only those are dismissed."""
+
+    seen = SimpleArrayField(
+        forms.IntegerField(min_value=1),
+        max_length=10_000,
+        error_messages={"required": _("The list of failures is missing.")},
     )
 
 

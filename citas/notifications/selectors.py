@@ -51,6 +51,12 @@ def failed_notification_count(practice) -> int:
     return open_failures().filter(practice=practice).count()
 
 
+def open_failure_ids(practice) -> list[int]:
+    return list(
+        open_failures().filter(practice=practice).order_by("pk").values_list("pk", flat=True)
+    )
+
+
 def notification_for_manager(request: HttpRequest, pk: int) -> Notification:
     membership = require_membership(request, manager=True)
     return get_object_or_404(

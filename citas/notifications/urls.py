@@ -9,6 +9,7 @@ urlpatterns = [
     path("app/notificaciones/ajustes/", views.notification_settings, name="preferences"),
     path("app/notificaciones/<int:pk>/reenviar/", views.notification_resend, name="resend"),
     path("app/notificaciones/<int:pk>/descartar/", views.notification_dismiss, name="dismiss"),
+    path("app/notificaciones/<int:pk>/restaurar/", views.notification_restore, name="restore"),
     path(
         "app/notificaciones/descartar-fallidas/",
         views.notifications_dismiss_failed,

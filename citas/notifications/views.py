@@ -1,3 +1,5 @@
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -14,7 +16,7 @@ from citas.practices.selectors import require_membership
 from citas.privacy.selectors import feed_client_label
 
 from . import failures, ics, selectors, services
-from .forms import NotificationFilterForm, NotificationSettingsForm
+from .forms import DismissFailedForm, NotificationFilterForm, NotificationSettingsForm
 
 PAGE_SIZE = 50
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
@@ -40,7 +42,16 @@ def notification_log(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         template,
-        {"form": form, "page": page, "query": query.urlencode(), "practice": membership.practice},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "practice": membership.practice,
+            # Called only when the alert shows: "dismiss all" dismisses what was shown.
+            "open_failure_ids": functools.cache(
+                lambda: ",".join(map(str, selectors.open_failure_ids(membership.practice)))
+            ),
+        },
     )
 
 
@@ -73,29 +84,42 @@ def notifications_resend_failed(request: HttpRequest) -> HttpResponse:
     return redirect("notifications:log")
 
 
-@login_required
-@require_POST
-def notification_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+def _change_one_failure(request: HttpRequest, pk: int, service, done: str) -> HttpResponse:
+    """Dismiss or restore one of the manager's practice's failures; `done` names the recipient."""
     notification = selectors.notification_for_manager(request, pk)
     try:
-        failures.notification_dismiss(notification=notification, by=request.user, request=request)
+        service(notification=notification, by=request.user, request=request)
     except ServiceError as error:
         messages.error(request, error.message)
     else:
-        messages.success(
-            request,
-            _("The notification to %(recipient)s was dismissed. It stays in the log.")
-            % {"recipient": notification.recipient},
-        )
+        messages.success(request, done % {"recipient": notification.recipient})
     return redirect("notifications:log")
+
+
+@login_required
+@require_POST
+def notification_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+    return _change_one_failure(
+        request,
+        pk,
+        failures.notification_dismiss,
+        _("The notification to %(recipient)s was dismissed. It stays in the log."),
+    )
 
 
 @login_required
 @require_POST
 def notifications_dismiss_failed(request: HttpRequest) -> HttpResponse:
     membership = require_membership(request, manager=True)
+    form = DismissFailedForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Nothing was dismissed: reload the page and try again, please."))
+        return redirect("notifications:log")
     count = failures.notifications_dismiss_failed(
-        practice=membership.practice, by=request.user, request=request
+        practice=membership.practice,
+        by=request.user,
+        seen_ids=form.cleaned_data["seen"],
+        request=request,
     )
     messages.success(
         request,
@@ -107,6 +131,17 @@ def notifications_dismiss_failed(request: HttpRequest) -> HttpResponse:
         % {"count": count},
     )
     return redirect("notifications:log")
+
+
+@login_required
+@require_POST
+def notification_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    return _change_one_failure(
+        request,
+        pk,
+        failures.notification_restore,
+        _("The notification to %(recipient)s counts as failed again."),
+    )
 
 
 @login_required

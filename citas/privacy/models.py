@@ -201,6 +201,7 @@ class AuditAction(models.TextChoices):
     NOTICE_PUBLISHED = "notice_published", _("Published a privacy notice")
     RETENTION_APPLIED = "retention_applied", _("Applied the retention periods")
     NOTIFICATION_DISMISSED = "notification_dismissed", _("Dismissed failed notifications")
+    NOTIFICATION_RESTORED = "notification_restored", _("Restored a dismissed notification")
     LINK_RENEWED = "link_renewed", _("Issued a new client link")
 
 

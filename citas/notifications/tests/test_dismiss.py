@@ -1,6 +1,9 @@
 """Dismissing failed notifications: a manager has looked at them and does not want them resent,
 so they leave the nav badge, the log's alert and the daily email, and stay in the log."""
 
+import re
+from datetime import UTC
+
 import pytest
 import time_machine
 from django.urls import reverse
@@ -8,6 +11,7 @@ from django.urls import reverse
 from citas.core.factories import MembershipFactory
 from citas.notifications.failures import (
     failures_digest_schedule,
+    notification_dismiss,
     notifications_resend_failed,
 )
 from citas.notifications.models import Notification, NotificationKind
@@ -15,7 +19,7 @@ from citas.notifications.selectors import failed_notification_count
 from citas.practices.models import Role
 from citas.privacy.models import AuditAction, AuditEntry
 
-from .conftest import NOW
+from .conftest import NOW, fail
 
 pytestmark = pytest.mark.django_db
 LOG = reverse("notifications:log")
@@ -24,6 +28,24 @@ DISMISS_ALL = reverse("notifications:dismiss_failed")
 
 def dismiss_url(notification):
     return reverse("notifications:dismiss", args=[notification.pk])
+
+
+def restore_url(notification):
+    return reverse("notifications:restore", args=[notification.pk])
+
+
+def seen_on_the_log(client):
+    """What the page's "Dismiss all failed" form carries: the failures it showed."""
+    page = client.get(LOG).content.decode()
+    return re.search(r'name="seen" value="([^"]*)"', page).group(1)
+
+
+def dismiss_all(client, **kwargs):
+    return client.post(DISMISS_ALL, {"seen": seen_on_the_log(client)}, **kwargs)
+
+
+def ids(notifications):
+    return ",".join(str(n.pk) for n in notifications)
 
 
 def test_dismissing_one_failure_takes_it_out_of_the_badge_and_records_who_and_when(
@@ -55,8 +77,9 @@ def test_dismissing_one_failure_takes_it_out_of_the_badge_and_records_who_and_wh
 def test_dismiss_all_failed_clears_the_alert_and_audits_once(owner_client, owner, failed_two):
     practice = failed_two[0].practice
 
-    response = owner_client.post(DISMISS_ALL, follow=True)
-    owner_client.post(DISMISS_ALL)  # a double click dismisses nothing more
+    seen = seen_on_the_log(owner_client)
+    response = owner_client.post(DISMISS_ALL, {"seen": seen}, follow=True)
+    owner_client.post(DISMISS_ALL, {"seen": seen})  # a double click dismisses nothing more
 
     assert "Se han descartado 2 notificaciones fallidas" in response.content.decode()
     assert failed_notification_count(practice) == 0
@@ -78,7 +101,7 @@ def test_dismiss_all_asks_for_confirmation_first(owner_client, failed_two):
 
 
 def test_no_daily_email_for_dismissed_failures(owner_client, failed_two):
-    owner_client.post(DISMISS_ALL)
+    dismiss_all(owner_client)
 
     failures_digest_schedule(now=NOW.replace(hour=9))
 
@@ -137,6 +160,73 @@ def test_only_an_open_failure_can_be_dismissed(owner_client, failed_two):
     assert AuditEntry.objects.filter(action=AuditAction.NOTIFICATION_DISMISSED).count() == 1
 
 
+def test_a_failure_arriving_after_the_page_was_drawn_is_not_dismissed(owner_client, failed_two):
+    confirmation, reminder = failed_two
+    seen = seen_on_the_log(owner_client)
+    later = (
+        Notification.objects.filter(practice=confirmation.practice, status="pending")
+        .exclude(pk__in=[n.pk for n in failed_two])
+        .first()
+    )
+    fail(later)  # the worker gives up on it while the manager reads the page
+
+    response = owner_client.post(DISMISS_ALL, {"seen": seen}, follow=True)
+
+    assert "Se han descartado 2 notificaciones fallidas" in response.content.decode()
+    later.refresh_from_db()
+    assert later.dismissed_at is None
+    assert failed_notification_count(confirmation.practice) == 1
+    assert "1 notificación no se ha podido enviar" in response.content.decode()
+
+
+@pytest.mark.parametrize("seen", ["", "abc", "1,,x", "-3"])
+def test_dismiss_all_with_a_missing_or_broken_list_dismisses_nothing(
+    owner_client, failed_two, seen
+):
+    response = owner_client.post(DISMISS_ALL, {"seen": seen}, follow=True)
+
+    assert response.status_code == 200
+    assert "No se ha descartado nada" in response.content.decode()
+    assert failed_notification_count(failed_two[0].practice) == 2
+
+
+def test_restoring_a_dismissed_failure_brings_it_back_and_audits_who_had_dismissed_it(
+    owner_client, owner, failed_two
+):
+    confirmation, _ = failed_two
+    with time_machine.travel(NOW, tick=False):
+        owner_client.post(dismiss_url(confirmation))
+    dismissed_page = owner_client.get(LOG, {"dismissed": "dismissed"}).content.decode()
+
+    response = owner_client.post(restore_url(confirmation), follow=True)
+
+    assert f'action="{restore_url(confirmation)}"' in dismissed_page
+    assert "vuelve a contar como fallida" in response.content.decode()
+    confirmation.refresh_from_db()
+    assert (confirmation.dismissed_at, confirmation.dismissed_by) == (None, None)
+    assert failed_notification_count(confirmation.practice) == 2
+    entry = AuditEntry.objects.get(action=AuditAction.NOTIFICATION_RESTORED)
+    assert (entry.practice, entry.actor, entry.object_id) == (
+        confirmation.practice,
+        owner.user,
+        str(confirmation.pk),
+    )
+    assert entry.data == {
+        "notifications": [confirmation.pk],
+        "dismissed_at": NOW.astimezone(UTC).isoformat(),
+        "dismissed_by": owner.user.email,
+    }
+
+
+def test_only_a_dismissed_open_failure_can_be_restored(owner_client, failed_two):
+    confirmation, _ = failed_two
+
+    response = owner_client.post(restore_url(confirmation), follow=True)
+
+    assert "Solo se pueden restaurar" in response.content.decode()
+    assert not AuditEntry.objects.filter(action=AuditAction.NOTIFICATION_RESTORED).exists()
+
+
 # --- tenancy and roles -------------------------------------------------------------------------
 
 
@@ -151,11 +241,21 @@ def test_dismiss_all_only_touches_the_managers_own_practice(client, failed_two):
     other = MembershipFactory(role=Role.OWNER)
     client.force_login(other.user)
 
-    response = client.post(DISMISS_ALL)
+    response = client.post(DISMISS_ALL, {"seen": ids(failed_two)})
 
     assert response.status_code == 302
     assert failed_notification_count(failed_two[0].practice) == 2
     assert not AuditEntry.objects.filter(action=AuditAction.NOTIFICATION_DISMISSED).exists()
+
+
+def test_restoring_another_practices_failure_is_404(owner, stranger_client, failed_two):
+    notification_dismiss(notification=failed_two[0], by=owner.user)
+
+    response = stranger_client.post(restore_url(failed_two[0]))
+
+    assert response.status_code == 404
+    failed_two[0].refresh_from_db()
+    assert failed_two[0].dismissed_at is not None
 
 
 @pytest.mark.parametrize("role", [Role.RECEPTION, Role.PROFESSIONAL])
@@ -165,7 +265,7 @@ def test_reception_and_professionals_cannot_dismiss(client, failed_two, role):
     client.force_login(member.user)
 
     one = client.post(dismiss_url(failed_two[0]))
-    every = client.post(DISMISS_ALL)
+    every = client.post(DISMISS_ALL, {"seen": ids(failed_two)})
 
     assert (one.status_code, every.status_code) == (404, 404)
     assert failed_notification_count(failed_two[0].practice) == 2
@@ -173,7 +273,7 @@ def test_reception_and_professionals_cannot_dismiss(client, failed_two, role):
 
 def test_dismiss_needs_post(owner_client, failed_two):
     assert owner_client.get(dismiss_url(failed_two[0])).status_code == 405
-    assert owner_client.get(DISMISS_ALL).status_code == 405
+    assert owner_client.get(DISMISS_ALL, {"seen": ids(failed_two)}).status_code == 405
     assert failed_notification_count(failed_two[0].practice) == 2
 
 
@@ -183,6 +283,6 @@ def test_dismiss_needs_the_csrf_token(owner, failed_two):
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(owner.user)
 
-    assert browser.post(DISMISS_ALL).status_code == 403
+    assert browser.post(DISMISS_ALL, {"seen": ids(failed_two)}).status_code == 403
     assert browser.post(dismiss_url(failed_two[0])).status_code == 403
     assert failed_notification_count(failed_two[0].practice) == 2
