@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from citas.core.forms import DateTime24Widget
+from citas.core.forms import DateTime24Widget, DayMonthYearField
 from citas.core.timezones import is_ambiguous, is_nonexistent, outside_browse_years
 from citas.practices.models import Practice
 
@@ -32,6 +32,15 @@ def parse_local_datetime(value: str, tz: ZoneInfo) -> datetime | None:
     except (AttributeError, ValueError):
         return None
     return parsed.replace(tzinfo=tz) if parsed.tzinfo is None else parsed
+
+
+# The split date and time boxes name their own formats when what was typed is unreadable.
+SPLIT_INVALID = {
+    "invalid": _(
+        "Write the date as day/month/year and the time as HH:MM (24 h), "
+        "for example 31/12/2026 and 15:00."
+    )
+}
 
 
 class LocalDateTimeField(forms.CharField):
@@ -189,7 +198,9 @@ CONFIRM_LABEL = _("Yes, I know this slot is outside the rules")
 class StaffBookingForm(RepeatedHourMixin, OverrideMixin, PracticeFormMixin, forms.Form):
     service = forms.ModelChoiceField(label=_("Service"), queryset=None)
     professional = forms.ModelChoiceField(label=_("Professional"), queryset=None)
-    start = LocalDateTimeField(label=_("Date and time"), widget=DateTime24Widget)
+    start = LocalDateTimeField(
+        label=_("Date and time"), widget=DateTime24Widget, error_messages=SPLIT_INVALID
+    )
     client = forms.ModelChoiceField(
         label=_("Existing client"), queryset=None, required=False, widget=forms.HiddenInput
     )
@@ -205,9 +216,7 @@ class StaffBookingForm(RepeatedHourMixin, OverrideMixin, PracticeFormMixin, form
     count = forms.IntegerField(
         label=_("Number of appointments"), min_value=2, max_value=MAX_OCCURRENCES, required=False
     )
-    until = forms.DateField(
-        label=_("Or until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    until = DayMonthYearField(label=_("Or until"), required=False)
     override_policy = forms.BooleanField(label=OVERRIDE_LABEL, required=False)
     confirm_override = forms.BooleanField(label=CONFIRM_LABEL, required=False)
 
@@ -234,7 +243,9 @@ class StaffBookingForm(RepeatedHourMixin, OverrideMixin, PracticeFormMixin, form
 
 
 class RescheduleForm(RepeatedHourMixin, OverrideMixin, PracticeFormMixin, forms.Form):
-    start = LocalDateTimeField(label=_("New date and time"), widget=DateTime24Widget)
+    start = LocalDateTimeField(
+        label=_("New date and time"), widget=DateTime24Widget, error_messages=SPLIT_INVALID
+    )
     professional = forms.ModelChoiceField(label=_("Professional"), queryset=None)
     override_policy = forms.BooleanField(label=OVERRIDE_LABEL, required=False)
     confirm_override = forms.BooleanField(label=CONFIRM_LABEL, required=False)
@@ -290,7 +301,7 @@ def chosen_starts(data, tz: ZoneInfo) -> tuple[list[datetime], str]:
         if moved:
             start = parse_local_datetime(moved, tz)
             if start is None or (start.tzinfo is tz and is_nonexistent(start, tz)):
-                return [], str(_("Enter a date and time such as 2026-12-01T10:00."))
+                return [], str(SPLIT_INVALID["invalid"])
         if start is None:
             return [], str(_("The list of appointments could not be read. Preview it again."))
         starts.append(start)
@@ -326,12 +337,8 @@ class AppointmentFilterForm(PracticeFormMixin, forms.Form):
         empty_value=None,
         required=False,
     )
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = DayMonthYearField(label=_("From"), required=False)
+    date_to = DayMonthYearField(label=_("Until"), required=False)
 
     def __init__(self, *args, practice: Practice, **kwargs):
         super().__init__(*args, **kwargs)

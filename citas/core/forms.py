@@ -1,5 +1,5 @@
 import re
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django import forms
@@ -7,6 +7,10 @@ from django.forms.renderers import TemplatesSetting
 from django.utils.translation import gettext_lazy as _
 
 TIME_PATTERN = "([01]?[0-9]|2[0-3]):[0-5][0-9]"
+DATE_PATTERN = "(0?[1-9]|[12][0-9]|3[01])/(0?[1-9]|1[0-2])/[0-9]{4}"
+DATE_FORMAT = "%d/%m/%Y"
+# Day/month/year as typed; ISO too, so links and scripts may keep sending 2026-12-01.
+DATE_INPUT_FORMATS = [DATE_FORMAT, "%Y-%m-%d"]
 # Digits, then at most one separator (comma or point) followed by one or two decimals.
 DECIMAL_RE = re.compile(r"^(?P<units>\d+)(?:[.,](?P<cents>\d{1,2}))?$")
 
@@ -33,21 +37,63 @@ class PrefixedTextInput(forms.TextInput):
         return context
 
 
+def typed_attrs(pattern: str, placeholder: str, attrs) -> dict:
+    """A numeric text box whose format the page states, not the browser's locale."""
+    base = {
+        "inputmode": "numeric",
+        "pattern": pattern,
+        "placeholder": placeholder,
+        "maxlength": str(len(placeholder)),
+        "autocomplete": "off",
+    }
+    return base | (attrs or {})
+
+
 class Time24Input(forms.TimeInput):
     """A time of day typed as HH:MM, whatever the browser's locale (`type=time` shows AM/PM
     in an English browser)."""
 
     def __init__(self, attrs=None):
-        base = {
-            "inputmode": "numeric",
-            "pattern": TIME_PATTERN,
-            "placeholder": "14:30",
-            "maxlength": "5",
-            "autocomplete": "off",
-        }
-        super().__init__(attrs=base | (attrs or {}), format="%H:%M")
+        super().__init__(attrs=typed_attrs(TIME_PATTERN, "14:30", attrs), format="%H:%M")
 
     input_type = "text"
+
+
+def parse_day(text: str) -> date | None:
+    """A day typed as day/month/year (or sent as ISO); None when it is not one."""
+    for pattern in DATE_INPUT_FORMATS:
+        try:
+            # Only the day is kept, so no time zone is involved.
+            return datetime.strptime(text.strip(), pattern).date()  # noqa: DTZ007
+        except ValueError:
+            continue
+    return None
+
+
+class DayMonthYearInput(forms.DateInput):
+    """A day typed as DD/MM/YYYY, whatever the browser's locale (`type=date` shows
+    month/day/year in an American browser)."""
+
+    input_type = "text"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=typed_attrs(DATE_PATTERN, "31/12/2026", attrs), format=DATE_FORMAT)
+
+    def format_value(self, value):
+        # A bound ISO value (from a link) is shown back as day/month/year.
+        if isinstance(value, str) and (day := parse_day(value)) is not None:
+            return day.strftime(DATE_FORMAT)
+        return super().format_value(value)
+
+
+class DayMonthYearField(forms.DateField):
+    """A day as day/month/year in every language, never month/day."""
+
+    widget = DayMonthYearInput
+    input_formats = DATE_INPUT_FORMATS
+    default_error_messages = {
+        "invalid": _("Write the date as day/month/year, for example 31/12/2026."),
+    }
 
 
 class DateTime24Widget(forms.MultiWidget):
@@ -59,7 +105,7 @@ class DateTime24Widget(forms.MultiWidget):
     def __init__(self, attrs=None):
         super().__init__(
             widgets={
-                "date": forms.DateInput(attrs={"type": "date", "aria-label": _("Date")}),
+                "date": DayMonthYearInput(attrs={"aria-label": _("Date (day/month/year)")}),
                 "time": Time24Input(attrs={"aria-label": _("Time (24 h, HH:MM)")}),
             },
             attrs=attrs,
@@ -67,10 +113,11 @@ class DateTime24Widget(forms.MultiWidget):
 
     def decompress(self, value):
         if isinstance(value, datetime):
-            return [value.date().isoformat(), value.strftime("%H:%M")]
+            return [value.strftime(DATE_FORMAT), value.strftime("%H:%M")]
         if isinstance(value, str) and "T" in value:
             day, clock = value.split("T", 1)
-            return [day, clock[:5]]
+            parsed = parse_day(day)
+            return [parsed.strftime(DATE_FORMAT) if parsed else day, clock[:5]]
         return [None, None]
 
     def value_from_datadict(self, data, files, name):
@@ -79,7 +126,9 @@ class DateTime24Widget(forms.MultiWidget):
         day, clock = super().value_from_datadict(data, files, name)
         if not day and not clock:
             return ""
-        return f"{day}T{clock}"
+        parsed = parse_day(day or "")
+        # An unreadable day goes on as typed, for the field to refuse it.
+        return f"{parsed.isoformat() if parsed else day}T{clock}"
 
     def value_omitted_from_data(self, data, files, name):
         return name not in data and super().value_omitted_from_data(data, files, name)

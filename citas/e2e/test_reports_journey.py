@@ -57,8 +57,8 @@ def test_the_owner_reads_the_dashboard_and_the_reports_on_a_phone(live_server, p
     page.screenshot(path=str(ARTIFACTS / "dashboard-phone.png"), full_page=True)
 
     page.get_by_role("link", name="Informes").last.click()
-    page.get_by_label("Desde").fill("2026-10-19")
-    page.get_by_label("Hasta").fill("2026-10-25")
+    page.get_by_label("Desde").fill("19/10/2026")
+    page.get_by_label("Hasta").fill("25/10/2026")
     page.get_by_role("button", name="Mostrar").click()
     # Each report arrives with its own request and takes the place of its placeholder.
     expect(page.locator("svg.chart")).to_have_count(9)

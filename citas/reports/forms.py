@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from citas.catalog.models import Service
+from citas.core.forms import DayMonthYearField
 from citas.practices.models import Practice, Professional
 
 MAX_DAYS = 366
@@ -16,8 +17,8 @@ def default_period(today: date) -> tuple[date, date]:
 
 
 class ReportFilterForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = DayMonthYearField(label=_("From"))
+    end = DayMonthYearField(label=_("To"))
     professional = forms.ModelChoiceField(
         label=_("Professional"), queryset=Professional.objects.none(), required=False
     )

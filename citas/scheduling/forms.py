@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from citas.core.errors import ServiceError, add_service_error
-from citas.core.forms import Time24Input
+from citas.core.forms import DayMonthYearField, Time24Input
 from citas.core.timezones import at_local_time, outside_booking_window
 from citas.practices.models import Practice, Professional
 
@@ -87,11 +87,10 @@ class TimeOffForm(forms.Form):
         required=False,
         empty_label=_("The whole practice"),
     )
-    start_date = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(
+    start_date = DayMonthYearField(label=_("From"))
+    end_date = DayMonthYearField(
         label=_("Until (inclusive)"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Leave it empty for a single day."),
     )
     all_day = forms.BooleanField(

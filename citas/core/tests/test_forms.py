@@ -5,7 +5,13 @@ import pytest
 from django import forms
 from django.utils import translation
 
-from citas.core.forms import AmountField, DateTime24Widget, Time24Input, parse_amount
+from citas.core.forms import (
+    AmountField,
+    DateTime24Widget,
+    DayMonthYearField,
+    Time24Input,
+    parse_amount,
+)
 
 
 @pytest.mark.parametrize(
@@ -60,7 +66,42 @@ def test_the_date_time_widget_joins_its_two_boxes_and_still_reads_one_value():
         "2026-12-03T15:00"
     )
     assert widget.value_from_datadict({"s": "2026-12-03T09:30"}, {}, "s") == "2026-12-03T09:30"
+    assert widget.value_from_datadict({"s_date": "03/12/2026", "s_time": "15:00"}, {}, "s") == (
+        "2026-12-03T15:00"
+    )
     html = widget.render("s", "2026-12-03T15:00")
-    assert 'type="date"' in html and 'value="2026-12-03"' in html
+    assert 'type="date"' not in html and 'value="03/12/2026"' in html
     assert 'value="15:00"' in html
     assert "datetime-local" not in html
+
+
+class DayForm(forms.Form):
+    day = DayMonthYearField()
+
+
+@pytest.mark.parametrize("typed", ["03/12/2026", "3/12/2026", "2026-12-03"])
+def test_a_day_is_read_as_day_month_year_or_iso(typed):
+    form = DayForm({"day": typed})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["day"].isoformat() == "2026-12-03"
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "Write the date as day/month/year, for example 31/12/2026."),
+        ("es", "Escribe la fecha como día/mes/año, por ejemplo 31/12/2026."),
+    ],
+)
+@pytest.mark.parametrize("typed", ["12/31/2026", "2026-31-12", "mañana"])
+def test_a_month_first_or_unreadable_day_is_refused_in_the_users_language(typed, language, message):
+    with translation.override(language):
+        form = DayForm({"day": typed})
+        assert not form.is_valid()
+        assert form.errors["day"] == [message]
+
+
+def test_a_day_is_shown_day_month_year_whatever_the_browser():
+    html = DayForm({"day": "2026-12-03"})["day"].as_widget()
+    assert 'type="text"' in html and 'value="03/12/2026"' in html
+    assert 'pattern="(0?[1-9]|[12][0-9]|3[01])/(0?[1-9]|1[0-2])/[0-9]{4}"' in html
