@@ -94,8 +94,14 @@ def test_a_series_moving_to_another_professional_racing_public_bookings_never_ov
 
     race(act)
 
-    on_other = Appointment.objects.active().filter(professional=other)
-    assert sorted(on_other.values_list("start", flat=True)) == TUESDAYS  # one each, no overlap
+    on_other = sorted(
+        Appointment.objects.active().filter(professional=other).values_list("start", flat=True)
+    )
+    assert len(on_other) == len(set(on_other))  # no overlap
     owners = set(series.appointments.values_list("professional", flat=True))
     assert owners in ({s.professional.pk}, {other.pk})  # all moved, or none
+    if owners == {other.pk}:  # the move won: it holds every Tuesday, no booking got in
+        assert on_other == TUESDAYS
+    # (A public booking that lost its race, or was refused after repeated lock conflicts,
+    # answers "taken"; so when the move lost, a Tuesday may stay free. Never two on one.)
     assert series.appointments.filter(status="confirmed").count() == len(TUESDAYS)
