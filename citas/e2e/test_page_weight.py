@@ -48,7 +48,8 @@ def production_server(request, settings, collected_static):
 
     shared = {c.alias: c for c in connections.all() if c.vendor == "sqlite" and c.is_in_memory_db()}
     host, _, port = (request.config.getoption("liveserver") or "127.0.0.1:0").partition(":")
-    port = int(port) + 1 if port else 0  # next to the ordinary live server's port
+    # Next to the ordinary live server's port when one is given; any free port otherwise.
+    port = int(port) + 1 if port and int(port) else 0
     thread = LiveServerThread(
         host, static_handler=lambda app: app, connections_override=shared, port=port
     )
