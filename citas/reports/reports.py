@@ -27,7 +27,6 @@ from citas.booking.models import (
     AppointmentEvent,
     AppointmentEventKind,
     AppointmentStatus,
-    Client,
 )
 from citas.practices.models import Practice
 from citas.scheduling.models import Weekday
@@ -280,15 +279,28 @@ def revenue(practice: Practice, period: Period, **_kwargs) -> Table:
 
 
 def new_vs_returning(practice: Practice, period: Period, **_kwargs) -> Table:
-    """New: the client had no booked (not cancelled) appointment before the period."""
-    start, _end = local_bounds(period.first, period.last, period.tz)
-    booked = appointments_in(practice, period).filter(status__in=BOOKED_STATUSES)
-    earlier = Appointment.objects.filter(
-        client_id=OuterRef("pk"), start__lt=start, status__in=BOOKED_STATUSES
+    """New: the client had no booked (not cancelled) appointment before the period.
+
+    One grouped query: each client's booked appointments up to the end of the period, counting
+    those in the period (as filtered) and those before it (any professional or service).
+    """
+    start, end = local_bounds(period.first, period.last, period.tz)
+    in_period = Q(start__gte=start)
+    if period.professional_id is not None:
+        in_period &= Q(professional_id=period.professional_id)
+    if period.service_id is not None:
+        in_period &= Q(service_id=period.service_id)
+    per_client = (
+        Appointment.objects.filter(practice=practice, start__lt=end, status__in=BOOKED_STATUSES)
+        .order_by()
+        .values("client_id")
+        .annotate(
+            in_period=Count("pk", filter=in_period), before=Count("pk", filter=Q(start__lt=start))
+        )
+        .filter(in_period__gt=0)
     )
-    # One row per client (not per appointment) checks for an earlier visit.
-    figures = Client.objects.filter(pk__in=booked.values("client_id")).aggregate(
-        clients=Count("pk"), returning=Count("pk", filter=Q(Exists(earlier)))
+    figures = per_client.aggregate(
+        clients=Count("client_id"), returning=Count("client_id", filter=Q(before__gt=0))
     )
     new = figures["clients"] - figures["returning"]
     return Table(

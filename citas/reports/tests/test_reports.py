@@ -4,12 +4,15 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.translation import override
 
 from citas.catalog.models import Service
+from citas.core.factories import AppointmentFactory
 from citas.reports.reports import report_for
 
-from .clinic import WEEK, clinic
+from .clinic import WEEK, at, clinic
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +111,40 @@ def test_occupancy_leaves_out_an_inactive_professionals_bookings(c):
     c.luis.is_active = False
     c.luis.save(update_fields=["is_active"])
     assert rows(c, "occupancy") == [(WEEK, "Ana", 4.0, 25.0, 0.16)]
+
+
+def test_new_and_returning_with_a_professional_counts_earlier_visits_with_anyone(c):
+    # With Ana: Alba (new) and Bruno, back after his 1 September visit with Luis.
+    assert [row[1] for row in rows(c, "new-vs-returning", professional_id=c.ana.pk)] == [1, 1]
+    # With Luis: only Carla (new); his cancelled Tuesday does not count.
+    assert [row[1] for row in rows(c, "new-vs-returning", professional_id=c.luis.pk)] == [1, 0]
+
+
+def test_an_earlier_cancellation_or_a_later_visit_does_not_make_a_client_returning(c):
+    alba = c.clients["Alba"]
+    AppointmentFactory(
+        practice=c.practice,
+        professional=c.ana,
+        service=c.fisio,
+        client=alba,
+        start=at(2, 10, month=9),
+        status="cancelled",
+    )
+    AppointmentFactory(
+        practice=c.practice,
+        professional=c.ana,
+        service=c.fisio,
+        client=c.clients["Carla"],
+        start=at(1, 10, month=11),
+        status="completed",
+    )
+    assert [row[1] for row in rows(c, "new-vs-returning")] == [2, 1]
+
+
+def test_new_and_returning_is_one_grouped_query_not_a_check_per_client(c):
+    with CaptureQueriesContext(connection) as queries, override("en"):
+        report_for("new-vs-returning", c.practice, c.week(), window_hours=24)
+    assert len(queries) == 1
+    sql = queries[0]["sql"].upper()
+    assert "GROUP BY" in sql
+    assert "EXISTS" not in sql
