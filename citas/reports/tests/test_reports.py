@@ -8,11 +8,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.translation import override
 
+from citas.booking.models import Appointment
 from citas.catalog.models import Service
 from citas.core.factories import AppointmentFactory
 from citas.reports.reports import report_for
 
-from .clinic import WEEK, at, clinic
+from .clinic import WEEK, _cancelled_at, at, clinic
 
 pytestmark = pytest.mark.django_db
 
@@ -148,3 +149,25 @@ def test_new_and_returning_is_one_grouped_query_not_a_check_per_client(c):
     sql = queries[0]["sql"].upper()
     assert "GROUP BY" in sql
     assert "EXISTS" not in sql
+
+
+def test_a_late_cancellation_counts_once_and_only_in_its_own_practice(c):
+    # A second, late cancellation event of Luis's early cancellation makes it late, once.
+    early = Appointment.objects.get(practice=c.practice, professional=c.luis, status="cancelled")
+    _cancelled_at(early, at(20, 9, 30))
+    _cancelled_at(early, at(20, 9, 45))
+    # Another practice's late cancellation in the same week counts nowhere.
+    other = AppointmentFactory(start=at(23, 9), status="cancelled")
+    _cancelled_at(other, at(23, 8))
+    assert rows(c, "no-shows-by-service") == [
+        ("Fisio", 4, 1, 0.25, 1, 0.25),
+        ("Masaje", 3, 0, 0.0, 1, 1 / 3),
+    ]
+
+
+@pytest.mark.parametrize("name", ["no-shows-by-service", "no-shows-by-hour"])
+def test_late_cancellations_are_joined_once_not_checked_per_appointment(c, name):
+    with CaptureQueriesContext(connection) as queries, override("en"):
+        report_for(name, c.practice, c.week(), window_hours=24)
+    assert len(queries) == 1
+    assert "EXISTS" not in queries[0]["sql"].upper()
