@@ -6,9 +6,11 @@ which is what screen readers read; the SVG carries a title and is marked as an i
 
 from collections.abc import Sequence
 
-from django.utils.formats import date_format, number_format
-from django.utils.html import format_html, format_html_join
+from django.utils import dateformat, numberformat
+from django.utils.formats import get_format
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 from .tables import Kind, Table
 
@@ -27,22 +29,80 @@ LEGEND_ROW = 20
 LEGEND_PER_ROW = 2
 
 
+class Figures:
+    """Formats figures as the page shows them, in the language active when it was made.
+
+    Looks the language's separators and date format up once, and formats each distinct figure
+    once: a year's occupancy table repeats the same week, hours and percentages hundreds of
+    times, and Django's number_format looks the language up again on every call.
+    """
+
+    def __init__(self):
+        lang = get_language()
+        self.decimal_sep = get_format("DECIMAL_SEPARATOR", lang, use_l10n=True)
+        self.grouping = get_format("NUMBER_GROUPING", lang, use_l10n=True)
+        self.thousand_sep = get_format("THOUSAND_SEPARATOR", lang, use_l10n=True)
+        self.short_date = get_format("SHORT_DATE_FORMAT", lang)
+        self.seen: dict[tuple, str] = {}
+
+    def _number(self, value, decimal_pos: int, force_grouping: bool = False) -> str:
+        # What number_format() returns, with the separators looked up once.
+        return numberformat.format(
+            value,
+            self.decimal_sep,
+            decimal_pos,
+            self.grouping,
+            self.thousand_sep,
+            force_grouping=force_grouping,
+            use_l10n=True,
+        )
+
+    def __call__(self, value, kind: str) -> str:
+        if value is None:
+            return "—"
+        # number_format cuts extra decimals off; round first so 1/7 shows as 14,3 %.
+        if kind == Kind.RATIO:
+            value = round(value * 100, 1)
+        elif kind == Kind.HOURS:
+            value = round(value, 1)
+        # The type too: True, 1 and 1.0 are one dict key but need not print alike.
+        key = (kind, type(value), value)
+        text = self.seen.get(key)
+        if text is None:
+            text = self.seen[key] = self._format(value, kind)
+        return text
+
+    def _format(self, value, kind: str) -> str:
+        if kind == Kind.RATIO:
+            return f"{self._number(value, 1)} %"
+        if kind == Kind.HOURS:
+            return self._number(value, 1)
+        if kind == Kind.EUR:
+            return f"{self._number(value, 2, force_grouping=True)} €"
+        if kind == Kind.COUNT:
+            return self._number(value, 0, force_grouping=True)
+        if kind == Kind.DATE:
+            return dateformat.format(value, self.short_date)
+        return str(value)
+
+
 def display(value, kind: str) -> str:
     """A figure as the page shows it, in the active language's number format."""
-    if value is None:
-        return "—"
-    # number_format cuts extra decimals off; round first so 1/7 shows as 14,3 %.
-    if kind == Kind.RATIO:
-        return f"{number_format(round(value * 100, 1), 1)} %"
-    if kind == Kind.HOURS:
-        return number_format(round(value, 1), 1)
-    if kind == Kind.EUR:
-        return f"{number_format(value, 2, force_grouping=True)} €"
-    if kind == Kind.COUNT:
-        return number_format(value, 0, force_grouping=True)
-    if kind == Kind.DATE:
-        return date_format(value, "SHORT_DATE_FORMAT")
-    return str(value)
+    return Figures()(value, kind)
+
+
+def table_cells(table: Table) -> list[list[tuple[str, str]]]:
+    """Each row as (text as shown, column kind) pairs for the page's table, formatted with one
+    Figures (an empty date shows as nothing, as the date filter shows it)."""
+    figures = Figures()
+    kinds = [column.kind for column in table.columns]
+    return [
+        [
+            ("" if value is None and kind == Kind.DATE else figures(value, kind), kind)
+            for value, kind in zip(row, kinds, strict=True)
+        ]
+        for row in table.rows
+    ]
 
 
 def _svg(title: str, height: int, body: SafeString) -> SafeString:
@@ -91,33 +151,29 @@ def stacked_bars(
     bar_room = WIDTH - LABEL_WIDTH - 56
     legend = _legend([columns[i].label for i in values]) if len(values) > 1 else ""
     offset = -(-len(values) // LEGEND_PER_ROW) * LEGEND_ROW + 4 if legend else 0
+    figures = Figures()
     parts = []
+    # Plain string building, each piece escaped once: format_html per bar and per segment was
+    # most of the time of a year's occupancy chart (530 bars).
     for n, row in enumerate(table.rows):
         y = offset + n * ROW_HEIGHT
-        name = " · ".join(display(row[i], columns[i].kind) for i in label)
+        name = " · ".join(figures(row[i], columns[i].kind) for i in label)
+        name = name if len(name) <= LABEL_CHARS else name[: LABEL_CHARS - 1] + "…"
         x = float(LABEL_WIDTH)
         segments = []
         for colour, i in enumerate(values):
             width = float(row[i] or 0) / top * bar_room
             if width > 0:
-                segments.append((f"{x:.2f}", y + 3, f"{width:.2f}", PALETTE[colour]))
+                segments.append(
+                    f'<rect x="{x:.2f}" y="{y + 3}" width="{width:.2f}" height="16" '
+                    f'fill="{PALETTE[colour]}"/>'
+                )
             x += width
         parts.append(
-            format_html(
-                '<text x="{}" y="{}" font-size="12" text-anchor="end">{}</text>{}'
-                '<text x="{}" y="{}" font-size="12">{}</text>',
-                LABEL_WIDTH - 6,
-                y + 15,
-                name if len(name) <= LABEL_CHARS else name[: LABEL_CHARS - 1] + "…",
-                format_html_join(
-                    "",
-                    '<rect x="{}" y="{}" width="{}" height="16" fill="{}"/>',
-                    segments,
-                ),
-                f"{x + 4:.2f}",
-                y + 15,
-                display(totals[n], kind),
-            )
+            f'<text x="{LABEL_WIDTH - 6}" y="{y + 15}" font-size="12" text-anchor="end">'
+            f"{conditional_escape(name)}</text>{''.join(segments)}"
+            f'<text x="{x + 4:.2f}" y="{y + 15}" font-size="12">'
+            f"{conditional_escape(figures(totals[n], kind))}</text>"
         )
     height = offset + max(len(table.rows), 1) * ROW_HEIGHT + 4
     return _svg(table.title, height, SafeString(legend + "".join(parts)))

@@ -8,10 +8,8 @@ from datetime import timedelta
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     IntegerField,
-    OuterRef,
     Q,
     Sum,
     Value,
@@ -27,7 +25,6 @@ from citas.booking.models import (
     AppointmentEvent,
     AppointmentEventKind,
     AppointmentStatus,
-    Client,
 )
 from citas.practices.models import Practice
 from citas.scheduling.models import Weekday
@@ -113,21 +110,28 @@ def occupancy(practice: Practice, period: Period, **_kwargs) -> Table:
     )
 
 
-def _late_cancellation(window_hours: int) -> Q:
-    """Cancelled less than the cancellation window before the start (the event says when)."""
+def _late_cancellation(practice: Practice, period: Period, window_hours: int) -> Q:
+    """Cancelled less than the cancellation window before the start (the event says when).
+
+    The period's late cancellation events, joined to their appointments once, as one set the
+    count looks each row up in (PostgreSQL hashes it), not a subquery per appointment.
+    """
+    start, end = local_bounds(period.first, period.last, period.tz)
     late = AppointmentEvent.objects.filter(
-        appointment=OuterRef("pk"),
         kind=AppointmentEventKind.CANCELLED,
-        created_at__gt=OuterRef("start") - timedelta(hours=window_hours),
-    )
-    return CANCELLED & Q(Exists(late))
+        appointment__practice=practice,
+        appointment__start__gte=start,
+        appointment__start__lt=end,
+        created_at__gt=F("appointment__start") - timedelta(hours=window_hours),
+    ).values("appointment_id")
+    return CANCELLED & Q(pk__in=late)
 
 
-def _rates(window_hours: int) -> dict:
+def _rates(practice: Practice, period: Period, window_hours: int) -> dict:
     return {
         "total": Count("pk"),
         "no_shows": Count("pk", filter=NO_SHOW),
-        "late": Count("pk", filter=_late_cancellation(window_hours)),
+        "late": Count("pk", filter=_late_cancellation(practice, period, window_hours)),
     }
 
 
@@ -156,7 +160,7 @@ def no_shows_by_service(practice: Practice, period: Period, *, window_hours: int
     rows = (
         appointments_in(practice, period)
         .values("service_id", "service__name")
-        .annotate(**_rates(window_hours))
+        .annotate(**_rates(practice, period, window_hours))
         .order_by("service__name", "service_id")
     )
     return Table(
@@ -176,7 +180,7 @@ def no_shows_by_hour(practice: Practice, period: Period, *, window_hours: int) -
             weekday=ExtractIsoWeekDay("start", tzinfo=tz), hour=ExtractHour("start", tzinfo=tz)
         )
         .values("weekday", "hour")
-        .annotate(**_rates(window_hours))
+        .annotate(**_rates(practice, period, window_hours))
         .order_by("weekday", "hour")
     )
     return Table(
@@ -280,15 +284,28 @@ def revenue(practice: Practice, period: Period, **_kwargs) -> Table:
 
 
 def new_vs_returning(practice: Practice, period: Period, **_kwargs) -> Table:
-    """New: the client had no booked (not cancelled) appointment before the period."""
-    start, _end = local_bounds(period.first, period.last, period.tz)
-    booked = appointments_in(practice, period).filter(status__in=BOOKED_STATUSES)
-    earlier = Appointment.objects.filter(
-        client_id=OuterRef("pk"), start__lt=start, status__in=BOOKED_STATUSES
+    """New: the client had no booked (not cancelled) appointment before the period.
+
+    One grouped query: each client's booked appointments up to the end of the period, counting
+    those in the period (as filtered) and those before it (any professional or service).
+    """
+    start, end = local_bounds(period.first, period.last, period.tz)
+    in_period = Q(start__gte=start)
+    if period.professional_id is not None:
+        in_period &= Q(professional_id=period.professional_id)
+    if period.service_id is not None:
+        in_period &= Q(service_id=period.service_id)
+    per_client = (
+        Appointment.objects.filter(practice=practice, start__lt=end, status__in=BOOKED_STATUSES)
+        .order_by()
+        .values("client_id")
+        .annotate(
+            in_period=Count("pk", filter=in_period), before=Count("pk", filter=Q(start__lt=start))
+        )
+        .filter(in_period__gt=0)
     )
-    # One row per client (not per appointment) checks for an earlier visit.
-    figures = Client.objects.filter(pk__in=booked.values("client_id")).aggregate(
-        clients=Count("pk"), returning=Count("pk", filter=Q(Exists(earlier)))
+    figures = per_client.aggregate(
+        clients=Count("client_id"), returning=Count("client_id", filter=Q(before__gt=0))
     )
     new = figures["clients"] - figures["returning"]
     return Table(

@@ -32,10 +32,6 @@ class Table:
     columns: list[Column]
     rows: list[tuple] = field(default_factory=list)
 
-    def cells(self) -> list[list[tuple]]:
-        """Each row as (value, column) pairs, for templates."""
-        return [list(zip(row, self.columns, strict=True)) for row in self.rows]
-
     def as_dicts(self) -> list[dict]:
         keys = [column.key for column in self.columns]
         return [dict(zip(keys, row, strict=True)) for row in self.rows]

@@ -4,12 +4,16 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.translation import override
 
+from citas.booking.models import Appointment
 from citas.catalog.models import Service
+from citas.core.factories import AppointmentFactory
 from citas.reports.reports import report_for
 
-from .clinic import WEEK, clinic
+from .clinic import WEEK, _cancelled_at, at, clinic
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +112,62 @@ def test_occupancy_leaves_out_an_inactive_professionals_bookings(c):
     c.luis.is_active = False
     c.luis.save(update_fields=["is_active"])
     assert rows(c, "occupancy") == [(WEEK, "Ana", 4.0, 25.0, 0.16)]
+
+
+def test_new_and_returning_with_a_professional_counts_earlier_visits_with_anyone(c):
+    # With Ana: Alba (new) and Bruno, back after his 1 September visit with Luis.
+    assert [row[1] for row in rows(c, "new-vs-returning", professional_id=c.ana.pk)] == [1, 1]
+    # With Luis: only Carla (new); his cancelled Tuesday does not count.
+    assert [row[1] for row in rows(c, "new-vs-returning", professional_id=c.luis.pk)] == [1, 0]
+
+
+def test_an_earlier_cancellation_or_a_later_visit_does_not_make_a_client_returning(c):
+    alba = c.clients["Alba"]
+    AppointmentFactory(
+        practice=c.practice,
+        professional=c.ana,
+        service=c.fisio,
+        client=alba,
+        start=at(2, 10, month=9),
+        status="cancelled",
+    )
+    AppointmentFactory(
+        practice=c.practice,
+        professional=c.ana,
+        service=c.fisio,
+        client=c.clients["Carla"],
+        start=at(1, 10, month=11),
+        status="completed",
+    )
+    assert [row[1] for row in rows(c, "new-vs-returning")] == [2, 1]
+
+
+def test_new_and_returning_is_one_grouped_query_not_a_check_per_client(c):
+    with CaptureQueriesContext(connection) as queries, override("en"):
+        report_for("new-vs-returning", c.practice, c.week(), window_hours=24)
+    assert len(queries) == 1
+    sql = queries[0]["sql"].upper()
+    assert "GROUP BY" in sql
+    assert "EXISTS" not in sql
+
+
+def test_a_late_cancellation_counts_once_and_only_in_its_own_practice(c):
+    # A second, late cancellation event of Luis's early cancellation makes it late, once.
+    early = Appointment.objects.get(practice=c.practice, professional=c.luis, status="cancelled")
+    _cancelled_at(early, at(20, 9, 30))
+    _cancelled_at(early, at(20, 9, 45))
+    # Another practice's late cancellation in the same week counts nowhere.
+    other = AppointmentFactory(start=at(23, 9), status="cancelled")
+    _cancelled_at(other, at(23, 8))
+    assert rows(c, "no-shows-by-service") == [
+        ("Fisio", 4, 1, 0.25, 1, 0.25),
+        ("Masaje", 3, 0, 0.0, 1, 1 / 3),
+    ]
+
+
+@pytest.mark.parametrize("name", ["no-shows-by-service", "no-shows-by-hour"])
+def test_late_cancellations_are_joined_once_not_checked_per_appointment(c, name):
+    with CaptureQueriesContext(connection) as queries, override("en"):
+        report_for(name, c.practice, c.week(), window_hours=24)
+    assert len(queries) == 1
+    assert "EXISTS" not in queries[0]["sql"].upper()
