@@ -32,8 +32,13 @@ def test_offline_page_and_agenda_refresh_when_back_online(live_server, app_page)
         "fetch(document.querySelector('link[rel=manifest]').href).then(r => r.json())"
     )
     assert manifest["start_url"] == "/app/"
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    # Controlled by the worker (a promise, not wait_for_function: polling a string predicate
+    # is an eval, which the page's strict CSP refuses).
+    page.evaluate(
+        """() => navigator.serviceWorker.ready.then(() => navigator.serviceWorker.controller
+            || new Promise((resolve) => navigator.serviceWorker.addEventListener(
+                "controllerchange", resolve, { once: true })))"""
+    )
 
     feed = f"{live_server.url}{reverse('booking_staff:agenda_feed')}"
     page.context.set_offline(True)
