@@ -34,10 +34,12 @@ from .email_check import appointment_for_email_check, needs_email_check
 from .forms import ANY, BookingForm, StepForm, format_start
 from .selectors import appointment_for_token
 from .services import (
+    EMAIL_CHECK_LAPSED,
     SlotTaken,
     appointment_book,
     appointment_confirm_email,
     client_for_booking,
+    email_check_lapsed,
 )
 
 BOOKINGS_PER_HOUR = 20
@@ -419,10 +421,7 @@ def email_check(request: HttpRequest, practice_slug: str, token: str) -> HttpRes
             context["error"] = error.message
             return render(request, "booking/public/email_check.html", context, status=409)
         return redirect("public_booking:done", practice_slug=practice.slug, token=appointment.token)
-    if appointment.status == "cancelled" or appointment.unverified_until <= timezone.now():
-        context["error"] = _(
-            "The time to confirm this booking has run out and the time was released. "
-            "You can book again."
-        )
+    if email_check_lapsed(appointment, timezone.now()):
+        context["error"] = EMAIL_CHECK_LAPSED
         return render(request, "booking/public/email_check.html", context, status=409)
     return render(request, "booking/public/email_check.html", context)

@@ -13,8 +13,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
 from citas.calendars.services import push_on_commit
@@ -490,16 +491,18 @@ def appointment_mark_no_show(
 # --- bookings held until the client confirms their email (see email_check.py) -----------------
 
 
+def _lapsed_holds(now: datetime):
+    """Bookings still held for an email confirmation whose time to confirm has run out."""
+    return Appointment.objects.filter(status=AppointmentStatus.PENDING, unverified_until__lte=now)
+
+
 def release_lapsed_holds(*, professional: Professional, slot, now: datetime) -> None:
     """Cancel the held bookings of `professional` near `slot` whose time to confirm has run
     out, so that the time is free for this booking without waiting for the periodic release.
     Called with the professional's row locked."""
     lapsed = (
-        Appointment.objects.filter(
-            professional=professional,
-            status=AppointmentStatus.PENDING,
-            unverified_until__lte=now,
-        )
+        _lapsed_holds(now)
+        .filter(professional=professional)
         .blocking(slot.blocked_start, slot.blocked_end)
         .values_list("pk", flat=True)
     )
@@ -511,28 +514,33 @@ def appointment_release_unverified(*, appointment: Appointment, now: datetime) -
     """Cancel `appointment` if it is still held for an email confirmation that did not come in
     time. True if this call released it (so, once). Nobody is told: the client never
     confirmed, and the practice never saw it (see on_appointment_event)."""
-    with transaction.atomic():
-        current = _locked(appointment)
-        if not (
-            current.status == AppointmentStatus.PENDING
-            and current.unverified_until is not None
-            and current.unverified_until <= now
-        ):
-            return False
-        current.status = AppointmentStatus.CANCELLED
-        current.save(update_fields=["status", "updated_at"])
-        _record(
-            current,
+
+    not_held = _("This booking is no longer waiting for an email confirmation.")
+
+    def still_lapsed(current: Appointment) -> None:
+        if current.unverified_until is None or current.unverified_until > now:
+            raise ServiceError(not_held)
+
+    with translation.override(settings.LANGUAGE_CODE):  # the practice reads the history
+        reason = _("The client did not confirm their email in time.")
+    try:
+        released = _transition(
+            appointment,
+            allowed=[AppointmentStatus.PENDING],
+            status=AppointmentStatus.CANCELLED,
             kind=AppointmentEventKind.CANCELLED,
             by=None,
-            by_client=False,
-            reason="email not confirmed",
+            reason=reason,
+            message=not_held,
+            check=still_lapsed,
         )
+    except ServiceError:  # confirmed, cancelled or released meanwhile
+        return False
     _offer_freed(
-        practice=current.practice,
-        professional=current.professional,
-        start=current.start,
-        end=current.end,
+        practice=released.practice,
+        professional=released.professional,
+        start=released.start,
+        end=released.end,
         now=now,
     )
     return True
@@ -541,14 +549,22 @@ def appointment_release_unverified(*, appointment: Appointment, now: datetime) -
 def appointments_release_unverified(*, now: datetime | None = None) -> list[int]:
     """Release every lapsed hold (the periodic task); the ids released by this run."""
     now = now or timezone.now()
-    lapsed = Appointment.objects.filter(
-        status=AppointmentStatus.PENDING, unverified_until__lte=now
-    ).values_list("pk", flat=True)
+    lapsed = _lapsed_holds(now).values_list("pk", flat=True)
     return [
         pk
         for pk in lapsed
         if appointment_release_unverified(appointment=Appointment(pk=pk), now=now)
     ]
+
+
+def email_check_lapsed(appointment: Appointment, now: datetime) -> bool:
+    """Whether a held booking can no longer be confirmed: released, or its time ran out."""
+    return appointment.status != AppointmentStatus.PENDING or appointment.unverified_until <= now
+
+
+EMAIL_CHECK_LAPSED = _lazy(
+    "The time to confirm this booking has run out and the time was released. You can book again."
+)
 
 
 def appointment_confirm_email(
@@ -562,13 +578,8 @@ def appointment_confirm_email(
         current = _locked(appointment)
         if current.unverified_until is None:
             return current
-        if current.status != AppointmentStatus.PENDING or current.unverified_until <= now:
-            raise ServiceError(
-                _(
-                    "The time to confirm this booking has run out and the time was released. "
-                    "You can book again."
-                )
-            )
+        if email_check_lapsed(current, now):
+            raise ServiceError(str(EMAIL_CHECK_LAPSED))
         policy = policy_for(current.practice)
         approval = policy.approval_required or online_booking_needs_approval(
             practice=current.practice, policy=policy, client=current.client

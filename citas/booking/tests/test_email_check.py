@@ -134,6 +134,8 @@ def test_an_unconfirmed_hold_is_released_once_and_the_time_is_free_again(
     assert appointment.status == "cancelled"
     events = AppointmentEvent.objects.filter(appointment=appointment, kind="cancelled")
     assert events.count() == 1
+    # The history the practice reads says why, in the practice's language.
+    assert events.get().data["reason"] == "El cliente no confirmó su correo a tiempo."
     assert set(Notification.objects.values_list("kind", flat=True)) == {
         NotificationKind.ADDRESS_CHECK
     }  # nobody is told about a booking that never was
