@@ -5,11 +5,10 @@ When a time is freed, `waitlist_offer_freed_times` runs after the commit: by a c
 schedule changes on any path (time off or a holiday removed or shortened, new or longer working
 hours, a professional back at work: scheduling.changes.schedule_change). It picks the oldest
 waiting entries that fit and emails each a claim link valid for the practice's setting
-(BookingPolicy). An offer that
-expires unclaimed (`waitlist_expire_offers`, a periodic task) puts its entry back on the list
-and offers the time to the next entry in order. The claim books through `appointment_book`, so
-the database decides a race between claimers: one wins, the others are told and stay on the
-list.
+(BookingPolicy). An offer that expires unclaimed (`waitlist_expire_offers`, a periodic task)
+puts its entry back on the list and offers the time to the next entry in order. The claim books
+through `appointment_book`, so the database decides a race between claimers: one wins, the
+others are told and stay on the list.
 """
 
 from bisect import bisect_left, bisect_right
