@@ -2,10 +2,11 @@
 site): the one place that turns them into cache invalidation and waiting-list offers.
 
 A writer wraps its change in `schedule_change(practice_ids=...)`. It reads the practices'
-schedules (working hours, time off and holidays, active professionals) before and after the
-change, bumps their schedule versions last in the transaction (see `schedule_version_bump`),
-and once the transaction commits offers the time the change freed to the waiting list: hours
-gained, time off removed or shortened, a professional back at work. Nested changes of the same
+schedules (working hours, time off and holidays, external calendars' busy periods, active
+professionals) before and after the change, bumps their schedule versions last in the
+transaction (see `schedule_version_bump`), and once the transaction commits offers the time the
+change freed to the waiting list: hours gained, time off removed or shortened, a busy period
+gone from an external calendar, a professional back at work. Nested changes of the same
 practice (a service called inside an admin change) are counted once, by the outermost.
 """
 
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
+from citas.calendars.models import ExternalBusy
 from citas.core.timezones import at_local_time
 from citas.practices.models import Practice, Professional
 
@@ -33,10 +35,11 @@ _tracked: ContextVar[frozenset[int]] = ContextVar("schedule_change_tracked", def
 @dataclass(frozen=True)
 class Snapshot:
     """What of one practice's schedule can free time: weekly minutes per active professional
-    ({professional id: {weekday: [(start, end)]}}) and the time off still ahead."""
+    ({professional id: {weekday: [(start, end)]}}) and the blocked time still ahead (time off
+    and holidays, whose professional None is everyone; external calendars' busy periods)."""
 
     hours: dict[int, dict[int, list[MinuteRange]]]
-    time_off: list[tuple[int | None, datetime, datetime]]
+    blocked: list[tuple[int | None, datetime, datetime]]
 
 
 def _snapshot(practice_id: int, now: datetime) -> Snapshot:
@@ -52,14 +55,17 @@ def _snapshot(practice_id: int, now: datetime) -> Snapshot:
         hours[professional_id].setdefault(weekday, []).append(
             (start.hour * 60 + start.minute, end.hour * 60 + end.minute)
         )
-    time_off = list(
-        TimeOff.objects.filter(practice_id=practice_id, end__gt=now).values_list(
+    blocked = [
+        *TimeOff.objects.filter(practice_id=practice_id, end__gt=now).values_list(
             "professional_id", "start", "end"
-        )
-    )
+        ),
+        *ExternalBusy.objects.filter(professional_id__in=list(hours), end__gt=now).values_list(
+            "professional_id", "start", "end"
+        ),
+    ]
     return Snapshot(
         hours={pk: {day: sorted(r) for day, r in week.items()} for pk, week in hours.items()},
-        time_off=time_off,
+        blocked=blocked,
     )
 
 
@@ -115,10 +121,10 @@ def hours_windows(
     return windows
 
 
-def _time_off_of(snapshot: Snapshot, professional_id: int) -> list[Window]:
+def _blocked_for(snapshot: Snapshot, professional_id: int) -> list[Window]:
     return merged(
         (start, end)
-        for owner, start, end in snapshot.time_off
+        for owner, start, end in snapshot.blocked
         if owner is None or owner == professional_id
     )
 
@@ -134,7 +140,7 @@ def freed_windows(
         windows = hours_windows(gained, tz=tz, now=now, horizon_days=horizon_days)
         if professional_id in before.hours:
             windows += subtracted(
-                _time_off_of(before, professional_id), _time_off_of(after, professional_id)
+                _blocked_for(before, professional_id), _blocked_for(after, professional_id)
             )
         windows = [(max(start, now), end) for start, end in merged(windows) if end > now]
         if windows:

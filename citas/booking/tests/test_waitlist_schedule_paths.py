@@ -229,10 +229,10 @@ def test_time_off_still_covered_by_other_time_off_frees_nothing():
     holiday = (None, tuesday, tuesday + timedelta(days=1))
     vacation = (7, tuesday + timedelta(hours=9), tuesday + timedelta(hours=18))
     week = {1: [(540, 840)]}
-    before = Snapshot(hours={7: week}, time_off=[holiday, vacation])
+    before = Snapshot(hours={7: week}, blocked=[holiday, vacation])
 
-    kept_holiday = Snapshot(hours={7: week}, time_off=[holiday])
-    kept_vacation = Snapshot(hours={7: week}, time_off=[vacation])
+    kept_holiday = Snapshot(hours={7: week}, blocked=[holiday])
+    kept_vacation = Snapshot(hours={7: week}, blocked=[vacation])
     options = {"tz": MADRID, "now": NOW, "horizon_days": 30}
 
     assert freed_windows(before, kept_holiday, **options) == {}
@@ -246,14 +246,14 @@ def test_time_off_still_covered_by_other_time_off_frees_nothing():
 
 def test_hours_of_a_professional_who_stops_working_free_nothing():
     week = {3: [(540, 840)]}
-    before = Snapshot(hours={7: week}, time_off=[])
+    before = Snapshot(hours={7: week}, blocked=[])
 
     assert (
-        freed_windows(before, Snapshot(hours={}, time_off=[]), tz=MADRID, now=NOW, horizon_days=30)
+        freed_windows(before, Snapshot(hours={}, blocked=[]), tz=MADRID, now=NOW, horizon_days=30)
         == {}
     )
     assert freed_windows(
-        Snapshot(hours={}, time_off=[]), before, tz=MADRID, now=NOW, horizon_days=14
+        Snapshot(hours={}, blocked=[]), before, tz=MADRID, now=NOW, horizon_days=14
     ) == {
         7: [
             (datetime(2026, 12, 3, 9, tzinfo=MADRID), datetime(2026, 12, 3, 14, tzinfo=MADRID)),
