@@ -154,6 +154,7 @@ def _someone_waits(practice_ids: list[int]) -> set[int]:
 
     return set(
         WaitlistEntry.objects.filter(practice_id__in=practice_ids, status=WaitlistStatus.WAITING)
+        .order_by()  # the model's ordering would make DISTINCT return every row
         .values_list("practice_id", flat=True)
         .distinct()
     )
