@@ -1,6 +1,7 @@
 """Every path that changes the schedule offers the time it frees to the waiting list, like the
 staff pages: the admin site (working hours added, lengthened or moved, time off shortened or
-removed, a professional back at work), and services nested in one another offer it once."""
+removed, a professional back at work, an appointment deleted), and services nested in one
+another offer it once."""
 
 from datetime import datetime, timedelta
 
@@ -16,6 +17,7 @@ from citas.scheduling.models import WorkingHours
 from citas.scheduling.services import time_off_delete
 
 from .helpers import bookable_practice
+from .test_waitlist_refill import book_thursday_ten
 from .waitlist_helpers import MADRID, NOW, THURSDAY, THURSDAY_TEN, waiting
 
 pytestmark = pytest.mark.django_db
@@ -260,3 +262,16 @@ def test_hours_of_a_professional_who_stops_working_free_nothing():
             (datetime(2026, 12, 10, 9, tzinfo=MADRID), datetime(2026, 12, 10, 14, tzinfo=MADRID)),
         ]
     }
+
+
+def test_an_appointment_deleted_on_the_admin_site_offers_its_time(
+    s, operator, django_capture_on_commit_callbacks
+):
+    taken = book_thursday_ten(s)
+    entry = waiting(s, first_day=THURSDAY, part_of_day="morning")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = operator.post(admin_url(taken, "delete"), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert refreshed(entry).offered_start == THURSDAY_TEN
