@@ -1,49 +1,191 @@
-"""The periodic sync runs calendars side by side: a feed that hangs until its deadline does not
-hold back another practice's feed."""
+"""One Huey task per calendar, run by real Huey worker threads on a queue of the test's own,
+against real HTTP servers on loopback: a feed that hangs until its deadline holds one worker,
+not the other calendars' syncs, and a calendar is never synced twice at once."""
 
 import threading
 import time
+import uuid
+from datetime import timedelta
 
 import pytest
-from django.db import connection
+import time_machine
+from django.db import connections
+from django.utils import timezone
+from huey.contrib.djhuey import HUEY
+from huey.signals import SIGNAL_COMPLETE
+from huey.storage import SqliteStorage
 
 from citas.booking.tests.helpers import bookable_practice
-from citas.calendars.models import ExternalCalendar, SyncProblem
-from citas.calendars.tasks import sync_due_calendars
+from citas.calendars import tasks
+from citas.calendars.fetch import fetch_calendar
+from citas.calendars.models import ExternalBusy, ExternalCalendar, SyncProblem
+from citas.calendars.selectors import calendars_due
+from citas.calendars.services import external_calendar_sync
+from citas.calendars.tasks import sync_calendar, sync_due_calendars
 
-from .conftest import connect
+from .conftest import NOW, connect
 from .ics_samples import GOOGLE, as_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
+DEADLINE = 6.0
 
 
-def test_a_hanging_feed_does_not_hold_back_another_practices_feed(server, settings):
-    settings.EXTERNAL_CALENDAR_TIMEOUT = 8.0
+class Worker:
+    """A Huey consumer's worker threads on a fresh SQLite queue; `done` holds the ids of the
+    tasks they finished."""
+
+    def __init__(self, tmp_path, workers: int):
+        self.storage = SqliteStorage(name="calendars-test", filename=str(tmp_path / "queue.db"))
+        self.consumer = HUEY.create_consumer(
+            workers=workers, periodic=False, check_worker_health=False, max_delay=0.1
+        )
+        self.done = []
+        self.threads = [thread for _worker, thread in self.consumer.worker_threads]
+
+    def _record(self, signal, task, *args):
+        # Runs in the worker thread: the test database is dropped while no thread holds it.
+        connections.close_all()
+        if signal == SIGNAL_COMPLETE:
+            self.done.append(task.id)
+
+    def wait_done(self, task_id: str, timeout: float) -> None:
+        give_up = time.monotonic() + timeout
+        while task_id not in self.done:
+            assert time.monotonic() < give_up, f"task {task_id} did not run"
+            time.sleep(0.05)
+
+
+@pytest.fixture
+def ticking():
+    """The samples' week, the clock running (the worker threads wait on it)."""
+    with time_machine.travel(NOW, tick=True):
+        yield
+
+
+@pytest.fixture
+def worker(tmp_path, monkeypatch, settings, ticking):
+    settings.EXTERNAL_CALENDAR_TIMEOUT = DEADLINE
+    monkeypatch.setattr(HUEY, "immediate", False)
+    running = Worker(tmp_path, workers=3)
+    monkeypatch.setattr(HUEY, "storage", running.storage)
+    HUEY.signal()(running._record)
+    for thread in running.threads:
+        thread.start()
+    yield running
+    running.consumer.stop_flag.set()
+    for thread in running.threads:
+        thread.join(timeout=DEADLINE + 5)
+    HUEY.disconnect_signal(running._record)
+
+
+def wait_for(condition, timeout: float) -> bool:
+    give_up = time.monotonic() + timeout
+    while time.monotonic() < give_up:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def requests_for(server, path: str) -> int:
+    return sum(1 for requested, _headers in server.requests if requested == path)
+
+
+def test_a_hanging_feed_does_not_hold_back_another_practices_feed(server, worker):
     server.hang("/slow.ics")
     server.serve("/ok.ics", as_bytes(GOOGLE))
     hanging = connect(bookable_practice(), f"{server.base}/slow.ics")  # due first
     healthy = connect(bookable_practice(), f"{server.base}/ok.ics")
 
-    def periodic_task():  # as the Huey worker runs it, its own connection closed after
-        try:
-            sync_due_calendars.call_local()
-        finally:
-            connection.close()
+    sync_due_calendars.call_local()  # the periodic task only enqueues
 
-    run = threading.Thread(target=periodic_task)
-    run.start()
-    try:
-        # Wait for the healthy feed (never longer than the hanging one's deadline and a bit).
-        give_up = time.monotonic() + settings.EXTERNAL_CALENDAR_TIMEOUT + 5
-        while time.monotonic() < give_up:
-            if ExternalCalendar.objects.filter(pk=healthy.pk, synced_at__isnull=False).exists():
-                break
-            time.sleep(0.05)
-        # The healthy feed was stored while the hanging one was still waiting for its server.
-        row = ExternalCalendar.objects.get(pk=healthy.pk)
-        assert row.synced_at is not None, (row.problem, row.checked_at)
-        assert ExternalCalendar.objects.get(pk=hanging.pk).checked_at is None
-        assert row.problem == ""
-    finally:
-        run.join()
-    assert ExternalCalendar.objects.get(pk=hanging.pk).problem == SyncProblem.TIMEOUT
+    assert wait_for(
+        lambda: ExternalCalendar.objects.filter(pk=healthy.pk, synced_at__isnull=False).exists(),
+        timeout=DEADLINE - 1,
+    )
+    # The healthy feed is stored while the hanging one is still waiting for its server.
+    slow = ExternalCalendar.objects.get(pk=hanging.pk)
+    assert slow.checked_at is None and slow.sync_lease_until is not None
+    assert requests_for(server, "/slow.ics") == 1
+    row = ExternalCalendar.objects.get(pk=healthy.pk)
+    assert row.problem == "" and row.busy_count == 5
+    assert ExternalBusy.objects.filter(calendar=healthy).count() == 5
+
+    assert wait_for(
+        lambda: ExternalCalendar.objects.get(pk=hanging.pk).problem == SyncProblem.TIMEOUT,
+        timeout=DEADLINE + 5,
+    )
+    slow = ExternalCalendar.objects.get(pk=hanging.pk)
+    assert slow.checked_at is not None and slow.sync_lease_until is None
+
+
+def test_a_second_enqueue_of_a_calendar_being_synced_does_nothing(server, worker):
+    server.hang("/slow.ics")
+    hanging = connect(bookable_practice(), f"{server.base}/slow.ics")
+    sync_due_calendars.call_local()
+    assert wait_for(lambda: requests_for(server, "/slow.ics") == 1, timeout=DEADLINE - 1)
+
+    again = sync_calendar(hanging.pk)  # as a page asking for fresh times does
+    worker.wait_done(again.id, timeout=DEADLINE - 1)
+    sync_due_calendars.call_local()  # the next periodic round: not due while it runs
+
+    assert requests_for(server, "/slow.ics") == 1
+    assert ExternalCalendar.objects.get(pk=hanging.pk).checked_at is None  # still the first
+    assert wait_for(
+        lambda: ExternalCalendar.objects.get(pk=hanging.pk).problem == SyncProblem.TIMEOUT,
+        timeout=DEADLINE + 5,
+    )
+    assert requests_for(server, "/slow.ics") == 1
+
+
+def test_a_worker_syncs_only_so_many_calendars_at_once(server, worker, monkeypatch):
+    """The other worker threads stay free for messages and webhooks; the calendar left out is
+    still stale, for the next round."""
+    monkeypatch.setattr(tasks, "_running_syncs", threading.BoundedSemaphore(1))
+    server.hang("/a.ics")
+    server.hang("/b.ics")
+    first = connect(bookable_practice(), f"{server.base}/a.ics")
+    second = connect(bookable_practice(), f"{server.base}/b.ics")
+
+    sync_calendar(first.pk)
+    assert wait_for(lambda: requests_for(server, "/a.ics") == 1, timeout=DEADLINE - 1)
+    worker.wait_done(sync_calendar(second.pk).id, timeout=DEADLINE - 1)
+
+    assert requests_for(server, "/b.ics") == 0
+    assert list(calendars_due(now=timezone.now())) == [second]
+
+
+def test_a_calendar_whose_worker_died_is_synced_again_once_its_lease_runs_out(server, frozen):
+    server.serve("/ok.ics", as_bytes(GOOGLE))
+    calendar = connect(bookable_practice(), f"{server.base}/ok.ics")
+    now = timezone.now()
+    ExternalCalendar.objects.filter(pk=calendar.pk).update(
+        sync_lease_id=uuid.uuid4(), sync_lease_until=now + timedelta(seconds=30)
+    )
+    assert list(calendars_due(now=now)) == []
+    assert sync_calendar.call_local(calendar.pk) is None
+    assert requests_for(server, "/ok.ics") == 0
+
+    later = now + timedelta(seconds=31)
+    assert list(calendars_due(now=later)) == [calendar]
+    outcome = external_calendar_sync(calendar=calendar, now=later, only_if_stale=True)
+    assert outcome.busy_count == 5 and not outcome.skipped
+    assert ExternalCalendar.objects.get(pk=calendar.pk).sync_lease_id is None
+
+
+def test_a_sync_whose_lease_was_taken_over_stores_nothing(server, frozen):
+    server.serve("/ok.ics", as_bytes(GOOGLE))
+    calendar = connect(bookable_practice(), f"{server.base}/ok.ics")
+
+    def fetch_while_another_worker_takes_over(url, **kwargs):
+        fetched = fetch_calendar(url, **kwargs)
+        ExternalCalendar.objects.filter(pk=calendar.pk).update(sync_lease_id=uuid.uuid4())
+        return fetched
+
+    outcome = external_calendar_sync(
+        calendar=calendar, now=timezone.now(), fetch=fetch_while_another_worker_takes_over
+    )
+
+    assert outcome.skipped
+    assert not ExternalBusy.objects.filter(calendar=calendar).exists()
+    assert ExternalCalendar.objects.get(pk=calendar.pk).checked_at is None
