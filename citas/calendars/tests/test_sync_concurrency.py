@@ -2,6 +2,10 @@
 against real HTTP servers on loopback: a feed that hangs until its deadline holds one worker,
 not the other calendars' syncs, and a calendar is never synced twice at once."""
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -22,11 +26,14 @@ from citas.calendars.models import ExternalBusy, ExternalCalendar, SyncProblem
 from citas.calendars.selectors import calendars_due
 from citas.calendars.services import external_calendar_sync
 from citas.calendars.tasks import sync_calendar, sync_due_calendars
+from citas.notifications.tests.processes import database_url
 
 from .conftest import NOW, connect
 from .ics_samples import GOOGLE, as_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
+# The tests with worker threads run on PostgreSQL: SQLite's in-memory test database (shared
+# cache) answers the threads' concurrent access with "table is locked" at once, not waiting.
 DEADLINE = 6.0
 
 
@@ -91,6 +98,7 @@ def requests_for(server, path: str) -> int:
     return sum(1 for requested, _headers in server.requests if requested == path)
 
 
+@pytest.mark.postgres
 def test_a_hanging_feed_does_not_hold_back_another_practices_feed(server, worker):
     server.hang("/slow.ics")
     server.serve("/ok.ics", as_bytes(GOOGLE))
@@ -119,6 +127,7 @@ def test_a_hanging_feed_does_not_hold_back_another_practices_feed(server, worker
     assert slow.checked_at is not None and slow.sync_lease_until is None
 
 
+@pytest.mark.postgres
 def test_a_second_enqueue_of_a_calendar_being_synced_does_nothing(server, worker):
     server.hang("/slow.ics")
     hanging = connect(bookable_practice(), f"{server.base}/slow.ics")
@@ -138,6 +147,7 @@ def test_a_second_enqueue_of_a_calendar_being_synced_does_nothing(server, worker
     assert requests_for(server, "/slow.ics") == 1
 
 
+@pytest.mark.postgres
 def test_a_worker_syncs_only_so_many_calendars_at_once(server, worker, monkeypatch):
     """The other worker threads stay free for messages and webhooks; the calendar left out is
     still stale, for the next round."""
@@ -189,3 +199,58 @@ def test_a_sync_whose_lease_was_taken_over_stores_nothing(server, frozen):
     assert outcome.skipped
     assert not ExternalBusy.objects.filter(calendar=calendar).exists()
     assert ExternalCalendar.objects.get(pk=calendar.pk).checked_at is None
+
+
+@pytest.mark.postgres
+def test_a_killed_worker_loses_only_the_sync_it_was_running(
+    server, tmp_path, monkeypatch, settings
+):
+    """A real Huey consumer process syncs two calendars and is killed (SIGKILL) while one feed
+    hangs: the other one was stored; the hanging one is left leased, not enqueued again until
+    its lease runs out, and synced by the next worker after that."""
+    server.hang("/slow.ics")
+    server.serve("/ok.ics", as_bytes(GOOGLE))
+    hanging = connect(bookable_practice(), f"{server.base}/slow.ics")
+    healthy = connect(bookable_practice(), f"{server.base}/ok.ics")
+    queue = tmp_path / "queue.db"
+    monkeypatch.setattr(HUEY, "immediate", False)
+    monkeypatch.setattr(HUEY, "storage", SqliteStorage(name="citas", filename=str(queue)))
+    env = os.environ | {
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": "",
+        "HUEY_SQLITE_PATH": str(queue),
+        "HUEY_IMMEDIATE": "false",
+        "WEBHOOKS_ALLOW_INSECURE_URLS": "true",
+        "EXTERNAL_CALENDAR_TIMEOUT": "60",
+    }
+    consumer = subprocess.Popen(  # noqa: S603 — our own manage.py
+        [sys.executable, "manage.py", "run_huey", "--no-periodic", "--workers", "2"],
+        env=env,
+        cwd=settings.BASE_DIR,
+    )
+    try:
+        sync_due_calendars.call_local()
+        assert wait_for(
+            lambda: (
+                ExternalCalendar.objects.filter(pk=healthy.pk, synced_at__isnull=False).exists()
+                and requests_for(server, "/slow.ics") == 1
+            ),
+            timeout=60,
+        )
+        consumer.send_signal(signal.SIGKILL)
+        consumer.wait(timeout=10)
+    finally:
+        if consumer.poll() is None:
+            consumer.kill()
+            consumer.wait(timeout=10)
+
+    left = ExternalCalendar.objects.get(pk=hanging.pk)
+    assert left.checked_at is None and left.sync_lease_until is not None
+    now = timezone.now()
+    assert list(calendars_due(now=now)) == []  # neither: one fresh, one leased
+    server.serve("/slow.ics", as_bytes(GOOGLE))  # the server is back
+    after_the_lease = left.sync_lease_until + timedelta(seconds=1)
+    assert list(calendars_due(now=after_the_lease)) == [left]
+    outcome = external_calendar_sync(calendar=left, now=after_the_lease, only_if_stale=True)
+    assert not outcome.skipped and outcome.problem == ""
+    assert ExternalCalendar.objects.get(pk=hanging.pk).synced_at == after_the_lease
