@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from .lease import mark_queued, unmark_queued
 from .models import ExternalCalendar
-from .selectors import calendars_due, stale_calendar_ids
+from .selectors import calendars_due, stale_calendar_ids, sync_interval
 from .services import appointment_push, external_calendar_sync
 
 logger = logging.getLogger(__name__)
@@ -29,7 +31,12 @@ def sync_due_calendars() -> None:
     """Enqueue one task per calendar that is due. Each runs on whichever worker is free and
     ends by its own deadline, so a feed that hangs delays no other; a worker that dies loses
     the sync of one calendar, whose lease runs out before the next rounds (lease.py)."""
-    for pk in calendars_due(now=timezone.now()).values_list("pk", flat=True):
+    now = timezone.now()
+    with transaction.atomic():
+        due = calendars_due(now=now).select_for_update(skip_locked=True)
+        pks = list(due.values_list("pk", flat=True))
+        mark_queued(pks=pks, now=now, interval=sync_interval())
+    for pk in pks:
         sync_calendar(pk)
 
 
@@ -38,7 +45,10 @@ def sync_due_calendars() -> None:
 def sync_calendar(pk: int) -> None:
     """Sync the calendar if it is still stale and no other worker is syncing it."""
     calendar = ExternalCalendar.objects.select_related("practice").filter(pk=pk).first()
-    if calendar is None or not _running_syncs.acquire(blocking=False):
+    if calendar is None:
+        return
+    if not _running_syncs.acquire(blocking=False):
+        unmark_queued(pk=pk)
         return
     try:
         external_calendar_sync(calendar=calendar, now=timezone.now(), only_if_stale=True)

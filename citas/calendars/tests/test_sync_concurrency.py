@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
@@ -108,7 +109,10 @@ def test_a_hanging_feed_does_not_hold_back_another_practices_feed(server, worker
     sync_due_calendars.call_local()  # the periodic task only enqueues
 
     assert wait_for(
-        lambda: ExternalCalendar.objects.filter(pk=healthy.pk, synced_at__isnull=False).exists(),
+        lambda: (
+            ExternalCalendar.objects.filter(pk=healthy.pk, synced_at__isnull=False).exists()
+            and requests_for(server, "/slow.ics") == 1
+        ),
         timeout=DEADLINE - 1,
     )
     # The healthy feed is stored while the hanging one is still waiting for its server.
@@ -154,15 +158,35 @@ def test_a_worker_syncs_only_so_many_calendars_at_once(server, worker, monkeypat
     monkeypatch.setattr(tasks, "_running_syncs", threading.BoundedSemaphore(1))
     server.hang("/a.ics")
     server.hang("/b.ics")
-    first = connect(bookable_practice(), f"{server.base}/a.ics")
-    second = connect(bookable_practice(), f"{server.base}/b.ics")
+    calendars = [connect(bookable_practice(), f"{server.base}/{name}.ics") for name in "ab"]
 
-    sync_calendar(first.pk)
-    assert wait_for(lambda: requests_for(server, "/a.ics") == 1, timeout=DEADLINE - 1)
-    worker.wait_done(sync_calendar(second.pk).id, timeout=DEADLINE - 1)
+    sync_due_calendars.call_local()
+    # One task gave its calendar up; the other one's request reached the server.
+    assert wait_for(
+        lambda: len(worker.done) == 1 and len(server.requests) == 1, timeout=DEADLINE - 1
+    )
 
-    assert requests_for(server, "/b.ics") == 0
-    assert list(calendars_due(now=timezone.now())) == [second]
+    requested = [requests_for(server, f"/{name}.ics") for name in "ab"]
+    assert sorted(requested) == [0, 1]
+    left_out = calendars[requested.index(0)]
+    assert list(calendars_due(now=timezone.now())) == [left_out]
+
+
+def test_a_calendar_waiting_in_the_queue_is_not_enqueued_again(monkeypatch, tmp_path, frozen):
+    monkeypatch.setattr(HUEY, "immediate", False)
+    monkeypatch.setattr(HUEY, "storage", SqliteStorage(name="q", filename=str(tmp_path / "q.db")))
+    calendar = connect(bookable_practice(), "https://calendar.example.com/a.ics")
+
+    sync_due_calendars.call_local()
+    sync_due_calendars.call_local()  # the next round, the worker still busy elsewhere
+    assert HUEY.pending_count() == 1
+
+    later = frozen + timedelta(minutes=settings.EXTERNAL_CALENDAR_SYNC_MINUTES, seconds=1)
+    with time_machine.travel(later, tick=False):  # the task has expired, so has the mark
+        sync_due_calendars.call_local()
+    assert HUEY.pending_count() == 2
+    assert list(calendars_due(now=later)) == []
+    assert ExternalCalendar.objects.get(pk=calendar.pk).sync_lease_id is None
 
 
 def test_a_calendar_whose_worker_died_is_synced_again_once_its_lease_runs_out(server, frozen):
@@ -202,9 +226,7 @@ def test_a_sync_whose_lease_was_taken_over_stores_nothing(server, frozen):
 
 
 @pytest.mark.postgres
-def test_a_killed_worker_loses_only_the_sync_it_was_running(
-    server, tmp_path, monkeypatch, settings
-):
+def test_a_killed_worker_loses_only_the_sync_it_was_running(server, tmp_path, monkeypatch):
     """A real Huey consumer process syncs two calendars and is killed (SIGKILL) while one feed
     hangs: the other one was stored; the hanging one is left leased, not enqueued again until
     its lease runs out, and synced by the next worker after that."""
