@@ -81,7 +81,9 @@ def _render_list(request, membership, *, form=None, caldav_form=None) -> HttpRes
         ]
     for calendar in calendars + [c for a in accounts for c in a.calendars.all()]:
         # A worker holds its sync lease: the page says so rather than an old result alone.
-        calendar.reading_now = bool(calendar.sync_lease_until and calendar.sync_lease_until > now)
+        calendar.reading_now = bool(
+            calendar.sync_lease_id and calendar.sync_lease_until and calendar.sync_lease_until > now
+        )
     return render(
         request,
         "calendars/list.html",

@@ -234,6 +234,7 @@ def test_the_page_shows_when_each_calendar_was_read_and_why_one_failed(
         url="https://outlook.example.com/colegio.ics",
         checked_at=frozen - timedelta(minutes=1),
         problem=SyncProblem.TIMEOUT,
+        sync_lease_until=frozen + timedelta(minutes=9),  # waiting in the queue, not being read
     )
     calendar_of(
         s.professional,
@@ -264,4 +265,5 @@ def test_the_page_shows_when_each_calendar_was_read_and_why_one_failed(
     assert "Mientras no se lea, no bloquea ninguna hora." in page
     assert "Siguen valiendo los periodos ocupados de la última lectura." in page
     assert "Se vuelve a intentar cada 10 minutos." in page
+    assert "Leyendo ahora" not in page
     assert "Última lectura: 22/03/2027 06:55 (hace 5 minutos) · 2 periodos ocupados." in page
