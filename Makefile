@@ -29,7 +29,7 @@ demo: migrate
 ## make run: install, migrate, load the demo practice, serve on SQLite with the Huey worker.
 run: demo
 	@echo "Serving on http://127.0.0.1:8000 (Ctrl+C stops the web server and the worker)"
-	@DEBUG=true $(PY) manage.py run_huey --workers 2 --worker-type thread & worker=$$!; \
+	@DEBUG=true $(PY) manage.py run_huey & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
 

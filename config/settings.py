@@ -149,6 +149,8 @@ REDIS_URL = env("REDIS_URL", default="")
 # Redis is an optimisation: short timeouts, and the cache falls back to process memory while
 # Redis is down (citas.core.cache); enqueueing never fails a request (notifications.tasks).
 REDIS_TIMEOUTS = {"socket_connect_timeout": 0.5, "socket_timeout": 2}
+# Worker threads: they mostly wait on the network (mail, webhooks, calendars), not the CPU.
+HUEY_CONSUMER = {"workers": env.int("HUEY_WORKERS", default=4), "worker_type": "thread"}
 if REDIS_URL:
     import redis
 
@@ -165,7 +167,7 @@ if REDIS_URL:
         # The consumer blocks on the queue for 1 s at a time: the read timeout must be longer.
         "connection_pool": redis.ConnectionPool.from_url(REDIS_URL, **REDIS_TIMEOUTS),
         "immediate": env.bool("HUEY_IMMEDIATE", default=False),
-        "consumer": {"workers": 2, "worker_type": "thread"},
+        "consumer": HUEY_CONSUMER,
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -174,7 +176,7 @@ else:
         "name": "citas",
         "filename": env("HUEY_SQLITE_PATH", default=str(BASE_DIR / "huey.sqlite3")),
         "immediate": env.bool("HUEY_IMMEDIATE", default=False),
-        "consumer": {"workers": 2, "worker_type": "thread"},
+        "consumer": HUEY_CONSUMER,
     }
 
 AUTH_USER_MODEL = "accounts.User"
@@ -258,6 +260,9 @@ WEBHOOKS_ALLOW_INSECURE_URLS = env.bool("WEBHOOKS_ALLOW_INSECURE_URLS", default=
 EXTERNAL_CALENDAR_TIMEOUT = env.float("EXTERNAL_CALENDAR_TIMEOUT", default=10.0)
 EXTERNAL_CALENDAR_MAX_BYTES = env.int("EXTERNAL_CALENDAR_MAX_BYTES", default=10 * 1024 * 1024)
 EXTERNAL_CALENDAR_SYNC_MINUTES = env.int("EXTERNAL_CALENDAR_SYNC_MINUTES", default=10)
+# Calendar syncs at once in one worker process: keep this below HUEY_WORKERS, so that hanging
+# calendar servers never hold every worker thread.
+EXTERNAL_CALENDAR_SYNCS_AT_ONCE = env.int("EXTERNAL_CALENDAR_SYNCS_AT_ONCE", default=2)
 # Fernet key(s) for the CalDAV app passwords; empty: derived from SECRET_KEY.
 CALENDAR_CREDENTIALS_KEY = env("CALENDAR_CREDENTIALS_KEY", default="")
 SMS_BACKEND = env("SMS_BACKEND", default="citas.notifications.channels.ConsoleSmsBackend")

@@ -84,6 +84,11 @@ class ExternalCalendar(BaseModel):
     synced_at = models.DateTimeField(_("last successful sync"), null=True, blank=True)
     problem = models.CharField(_("problem"), max_length=16, choices=SyncProblem.choices, blank=True)
     busy_count = models.PositiveIntegerField(_("busy periods"), default=0)
+    # The sync lease (tasks.py): set by the worker that syncs the calendar, so that no other
+    # worker syncs it at the same time; it runs out by itself when that worker dies. The id
+    # fences the worker's writes: one whose lease was taken over stores nothing.
+    sync_lease_id = models.UUIDField(null=True, blank=True)
+    sync_lease_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("external calendar")

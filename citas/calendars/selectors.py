@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest
 from citas.practices.models import Membership
 from citas.practices.selectors import require_membership
 
+from .lease import free_of_lease
 from .models import CalDAVAccount, ExternalBusy, ExternalCalendar
 
 
@@ -37,22 +38,22 @@ def calendar_for_member(request: HttpRequest, pk: int) -> ExternalCalendar:
     return calendar
 
 
+def stale(now: datetime) -> Q:
+    """Never checked, or checked longer ago than the sync interval."""
+    return Q(checked_at__isnull=True) | Q(checked_at__lte=now - sync_interval())
+
+
 def calendars_due(*, now: datetime) -> QuerySet[ExternalCalendar]:
-    """Calendars never checked or checked longer ago than the sync interval, oldest first."""
-    return (
-        ExternalCalendar.objects.filter(
-            Q(checked_at__isnull=True) | Q(checked_at__lte=now - sync_interval())
-        )
-        .select_related("practice")
-        .order_by("checked_at")
-    )
+    """Stale calendars that no worker is syncing, oldest first."""
+    return ExternalCalendar.objects.filter(stale(now), free_of_lease(now)).order_by("checked_at")
 
 
 def stale_calendar_ids(*, professional_ids: Sequence[int], now: datetime) -> list[int]:
+    """Those being synced too: their sync may end within the wait for fresh data."""
     return list(
-        calendars_due(now=now)
-        .filter(professional_id__in=professional_ids)
-        .values_list("pk", flat=True)
+        ExternalCalendar.objects.filter(
+            stale(now), professional_id__in=professional_ids
+        ).values_list("pk", flat=True)
     )
 
 

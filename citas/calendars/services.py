@@ -27,6 +27,7 @@ from .caldav_sync import (
 )
 from .expand import busy_periods
 from .fetch import FetchError, check_url, fetch_calendar, normalise_url
+from .lease import lease_claim, lease_release
 from .models import (
     CalDAVAccount,
     CalDAVObject,
@@ -36,6 +37,7 @@ from .models import (
     WrittenEvent,
 )
 from .secrets import encrypt
+from .selectors import stale
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +107,7 @@ class SyncOutcome:
     changed: bool
     busy_count: int
     problem: str = ""
+    skipped: bool = False  # another worker was syncing it, or it was not stale
 
 
 def sync_window(calendar: ExternalCalendar, now: datetime) -> tuple[datetime, datetime]:
@@ -187,12 +190,40 @@ def _store_changes(calendar: ExternalCalendar, changes: Changes) -> None:
     )
 
 
+SYNC_STATE = (
+    "etag",
+    "last_modified",
+    "content_hash",
+    "sync_token",
+    "objects_until",
+    "checked_at",
+    "synced_at",
+    "busy_count",
+)
+
+
 def external_calendar_sync(
-    *, calendar: ExternalCalendar, now: datetime, fetch=fetch_calendar
+    *, calendar: ExternalCalendar, now: datetime, fetch=fetch_calendar, only_if_stale=False
 ) -> SyncOutcome:
-    """Fetch and store the calendar's busy periods. A failure keeps the periods already known
-    (a calendar that is down must not open its owner's busy time to bookings) and records
-    the problem's class for the professional to see."""
+    """Fetch and store the calendar's busy periods, under the calendar's sync lease (lease.py):
+    nothing is done while another worker syncs it (nor, with `only_if_stale`, when it was
+    synced within the interval). A failure keeps the periods already known (a calendar that is
+    down must not open its owner's busy time to bookings) and records the problem's class for
+    the professional to see."""
+    lease = lease_claim(pk=calendar.pk, now=now, also=stale(now) if only_if_stale else None)
+    if lease is None:
+        return SyncOutcome(changed=False, busy_count=calendar.busy_count, skipped=True)
+    # What the worker that held the lease before stored.
+    calendar.refresh_from_db(fields=SYNC_STATE)
+    try:
+        return _sync_leased(calendar, now=now, fetch=fetch, lease=lease)
+    except Exception:
+        # A bug or a lost database: the calendar waits for the next interval, not for the lease.
+        lease_release(pk=calendar.pk, lease=lease, checked_at=now)
+        raise
+
+
+def _sync_leased(calendar: ExternalCalendar, *, now: datetime, fetch, lease) -> SyncOutcome:
     start, end = sync_window(calendar, now)
     changes = None
     fields = {"checked_at": now, "synced_at": now, "problem": ""}
@@ -210,17 +241,22 @@ def external_calendar_sync(
             error.problem.value,
             error,
         )
-        ExternalCalendar.objects.filter(pk=calendar.pk).update(
-            checked_at=now, problem=error.problem
-        )
+        lease_release(pk=calendar.pk, lease=lease, checked_at=now, problem=error.problem)
         return SyncOutcome(changed=False, busy_count=calendar.busy_count, problem=error.problem)
 
+    if periods is not None:
+        fields["busy_count"] = len(periods)
+    if changes is not None:
+        fields["sync_token"] = changes.token
+        if changes.until is not None:
+            fields["objects_until"] = changes.until
     with transaction.atomic():
+        # First, so that the row stays locked to the end: nobody else stores meanwhile.
+        if not lease_release(pk=calendar.pk, lease=lease, **fields):
+            logger.warning("external calendar %s: lease taken over, sync dropped", calendar.pk)
+            return SyncOutcome(changed=False, busy_count=calendar.busy_count, skipped=True)
         if changes is not None:
             _store_changes(calendar, changes)
-            fields["sync_token"] = changes.token
-            if changes.until is not None:
-                fields["objects_until"] = changes.until
         if periods is not None:
             with schedule_change(practice_ids=[calendar.practice_id]):
                 ExternalBusy.objects.filter(calendar=calendar).delete()
@@ -234,8 +270,6 @@ def external_calendar_sync(
                     )
                     for period in periods
                 )
-            fields["busy_count"] = len(periods)
-        ExternalCalendar.objects.filter(pk=calendar.pk).update(**fields)
     count = len(periods) if periods is not None else calendar.busy_count
     return SyncOutcome(changed=periods is not None, busy_count=count)
 

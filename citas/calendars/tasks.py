@@ -1,54 +1,59 @@
 """Huey tasks: sync the calendars that are due, and one calendar on demand."""
 
 import logging
+import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
-from django.db import connections
+from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from .lease import mark_queued, unmark_queued
 from .models import ExternalCalendar
-from .selectors import calendars_due, stale_calendar_ids
+from .selectors import calendars_due, stale_calendar_ids, sync_interval
 from .services import appointment_push, external_calendar_sync
 
 logger = logging.getLogger(__name__)
 
 MAX_WAIT_SECONDS = 1.0
-# Calendars synced at once: one slow or hanging feed holds one thread until its deadline, while
-# the others go on. Each thread holds a database connection while it stores what it read.
-SYNC_CONCURRENCY = 4
-
-
-def _sync_one(calendar: ExternalCalendar, now) -> None:
-    try:
-        external_calendar_sync(calendar=calendar, now=now)
-    except Exception:  # one calendar's bug must not stop the others
-        logger.exception("external calendar %s: sync failed", calendar.pk)
-    finally:
-        connections.close_all()  # this thread's own connection
+# Calendar syncs running at once in one worker process: a few hanging feeds must not take
+# every worker thread from the messages and webhooks that share them. A sync that finds them
+# all busy leaves its calendar stale, for the next periodic round.
+_running_syncs = threading.BoundedSemaphore(settings.EXTERNAL_CALENDAR_SYNCS_AT_ONCE)
 
 
 @db_periodic_task(crontab(minute="*"))
 def sync_due_calendars() -> None:
-    """Sync the calendars that are due, SYNC_CONCURRENCY at a time, each within its own deadline:
-    a feed that hangs delays no other practice's feed."""
+    """Enqueue one task per calendar that is due. Each runs on whichever worker is free and
+    ends by its own deadline, so a feed that hangs delays no other; a worker that dies loses
+    the sync of one calendar, whose lease runs out before the next rounds (lease.py)."""
     now = timezone.now()
-    due = list(calendars_due(now=now))
-    with ThreadPoolExecutor(
-        max_workers=SYNC_CONCURRENCY, thread_name_prefix="calendar-sync"
-    ) as pool:
-        for calendar in due:
-            pool.submit(_sync_one, calendar, now)
+    with transaction.atomic():
+        due = calendars_due(now=now).select_for_update(skip_locked=True)
+        pks = list(due.values_list("pk", flat=True))
+        mark_queued(pks=pks, now=now, interval=sync_interval())
+    for pk in pks:
+        sync_calendar(pk)
 
 
-@db_task()
+# A task still queued after one interval is dropped: a later round has enqueued it again.
+@db_task(expires=timedelta(minutes=settings.EXTERNAL_CALENDAR_SYNC_MINUTES))
 def sync_calendar(pk: int) -> None:
+    """Sync the calendar if it is still stale and no other worker is syncing it."""
     calendar = ExternalCalendar.objects.select_related("practice").filter(pk=pk).first()
-    if calendar is not None:
-        external_calendar_sync(calendar=calendar, now=timezone.now())
+    if calendar is None:
+        return
+    if not _running_syncs.acquire(blocking=False):
+        unmark_queued(pk=pk)
+        return
+    try:
+        external_calendar_sync(calendar=calendar, now=timezone.now(), only_if_stale=True)
+    finally:
+        _running_syncs.release()
 
 
 def refresh_stale(*, professional_ids: Sequence[int], wait: float = MAX_WAIT_SECONDS) -> None:

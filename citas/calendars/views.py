@@ -66,22 +66,29 @@ def calendar_list(request: HttpRequest) -> HttpResponse:
 
 def _render_list(request, membership, *, form=None, caldav_form=None) -> HttpResponse:
     professionals = _professionals_for(membership)
+    now = timezone.now()
+    calendars = list(selectors.calendars_for(membership).filter(account=None))
     accounts = list(selectors.caldav_accounts_for(membership))
     for account in accounts:
-        reading = {calendar.url for calendar in account.calendars.all()}
+        reading = {calendar.url: calendar for calendar in account.calendars.all()}
         account.rows = [
             {
                 **row,
-                "read": row["url"] in reading,
+                "read": reading.get(row["url"]),
                 "write": row["url"] == account.write_calendar_url,
             }
             for row in account.calendars_found
         ]
+    for calendar in calendars + [c for a in accounts for c in a.calendars.all()]:
+        # A worker holds its sync lease: the page says so rather than an old result alone.
+        calendar.reading_now = bool(
+            calendar.sync_lease_id and calendar.sync_lease_until and calendar.sync_lease_until > now
+        )
     return render(
         request,
         "calendars/list.html",
         {
-            "calendars": selectors.calendars_for(membership).filter(account=None),
+            "calendars": calendars,
             "accounts": accounts,
             "form": form or ExternalCalendarForm(professionals=professionals),
             "caldav_form": caldav_form or CalDAVAccountForm(professionals=professionals),
@@ -172,7 +179,13 @@ def calendar_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def calendar_sync(request: HttpRequest, pk: int) -> HttpResponse:
     calendar = selectors.calendar_for_member(request, pk)
     outcome = services.external_calendar_sync(calendar=calendar, now=timezone.now())
-    if outcome.problem:
+    if outcome.skipped:
+        messages.info(
+            request,
+            _("Calendar “%(name)s” is being read right now. Reload the page in a few seconds.")
+            % {"name": calendar.name},
+        )
+    elif outcome.problem:
         messages.error(request, _("The calendar could not be read. See the problem below."))
     else:
         messages.success(

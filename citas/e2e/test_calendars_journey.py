@@ -2,6 +2,9 @@
 address read from a loopback server, one that timed out) and a CalDAV account, on a phone and
 on a laptop: readable, no sideways scrolling, no CSP violation."""
 
+import uuid
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
@@ -40,6 +43,17 @@ def owner(settings):
         problem=SyncProblem.TIMEOUT,
         checked_at=timezone.now(),
     )
+    ExternalCalendar.objects.create(  # a worker is reading it right now
+        practice=practice,
+        professional=professional,
+        name="Juzgado (iCloud)",
+        url="https://p42-caldav.icloud.com/published/2/private-token",
+        synced_at=timezone.now() - timedelta(minutes=12),
+        checked_at=timezone.now() - timedelta(minutes=12),
+        busy_count=3,
+        sync_lease_id=uuid.uuid4(),
+        sync_lease_until=timezone.now() + timedelta(minutes=5),
+    )
     url = "https://caldav.example.com/dav/lucia/"
     CalDAVAccount.objects.create(
         practice=practice,
@@ -76,6 +90,11 @@ def test_the_calendar_settings_page_reads_well_on_a_phone_and_a_laptop(
         page.screenshot(path=str(ARTIFACTS / f"calendars-settings-{name}.png"), full_page=True)
         text = main.inner_text()
         assert "Personal (Google)" in text and "Colegio (Outlook)" in text
+        # When each was read, and why the timed-out one was not, in Spanish.
+        assert "Última lectura:" in text and "periodos ocupados" in text
+        assert "El servidor del calendario ha tardado demasiado en responder." in text
+        assert "Último intento:" in text and "Mientras no se lea, no bloquea ninguna hora." in text
+        assert "Leyendo ahora…" in text
         assert "k7Qz9-private-token" not in page.content()  # only the host is shown
         assert "app-password" not in page.content()
         assert "Familia y extraescolares" in text  # the CalDAV account's calendars

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class CalendarServer:
     """Routes: path → callable(handler) that answers. `requests` records (path, headers)."""
 
-    def __init__(self):
+    def __init__(self, port: int = 0):
         self.routes = {}
         self.requests = []
         self.stop_event = threading.Event()
@@ -34,7 +34,7 @@ class CalendarServer:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 

@@ -1,13 +1,15 @@
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
 from huey.contrib.djhuey import HUEY
 
-from citas.calendars.models import ExternalBusy, ExternalCalendar
+from citas.calendars.models import ExternalBusy, ExternalCalendar, SyncProblem
 from citas.core.factories import MembershipFactory, ProfessionalFactory
 from citas.practices.models import Role
 
+from .conftest import direct_calendar
 from .ics_samples import GOOGLE, as_bytes
 
 LIST = reverse("calendars:list")
@@ -17,9 +19,7 @@ def calendar_of(professional, **fields):
     return ExternalCalendar.objects.create(
         practice=professional.practice,
         professional=professional,
-        name="Personal",
-        url="https://calendar.example.com/secret-abc.ics",
-        **fields,
+        **{"name": "Personal", "url": "https://calendar.example.com/secret-abc.ics", **fields},
     )
 
 
@@ -98,7 +98,7 @@ def test_another_practice_gets_404_and_nothing_changes(client, s, route):
     assert client.post(reverse(route, args=[calendar.pk]), {"name": "Hacked"}).status_code == 404
     calendar.refresh_from_db()
     assert calendar.name == "Personal"
-    assert client.get(LIST).context["calendars"].count() == 0
+    assert len(client.get(LIST).context["calendars"]) == 0
 
 
 def test_a_colleague_professional_gets_404_but_a_manager_may_manage(client, s):
@@ -201,3 +201,69 @@ def test_the_json_and_api_availability_refresh_a_stale_calendar_first(
     assert "09:30" in times and "10:00" not in times
     assert ExternalCalendar.objects.get().busy_count == 5
     assert "Llevar" not in response.content.decode()  # titles never reach clients
+
+
+def test_read_now_while_the_worker_reads_it_says_so_and_fetches_nothing(
+    client, s, professional_member, server, frozen
+):
+    server.serve("/cal.ics", as_bytes(GOOGLE))
+    calendar = calendar_of(
+        s.professional,
+        url=f"{server.base}/cal.ics",
+        sync_lease_id=uuid.uuid4(),
+        sync_lease_until=frozen + timedelta(seconds=30),
+    )
+    client.force_login(professional_member.user)
+
+    response = client.post(reverse("calendars:sync", args=[calendar.pk]), follow=True)
+
+    page = response.content.decode()
+    assert "Ahora mismo se está leyendo el calendario «Personal»" in page
+    assert "Leyendo ahora…" in page
+    assert server.requests == []
+
+
+def test_the_page_shows_when_each_calendar_was_read_and_why_one_failed(
+    client, s, professional_member, frozen, django_assert_max_num_queries
+):
+    read_at = frozen - timedelta(minutes=3)
+    calendar_of(s.professional, synced_at=read_at, checked_at=read_at, busy_count=5)
+    calendar_of(
+        s.professional,
+        name="Colegio",
+        url="https://outlook.example.com/colegio.ics",
+        checked_at=frozen - timedelta(minutes=1),
+        problem=SyncProblem.TIMEOUT,
+        sync_lease_until=frozen + timedelta(minutes=9),  # waiting in the queue, not being read
+    )
+    calendar_of(
+        s.professional,
+        name="Juzgado",
+        url="https://calendar.example.com/juzgado.ics",
+        synced_at=frozen - timedelta(hours=2),
+        checked_at=frozen - timedelta(minutes=2),
+        busy_count=1,
+        problem=SyncProblem.HTTP,
+    )
+    direct_calendar(  # a CalDAV account's calendar that blocks time
+        s,
+        "https://caldav.example.com/dav/luis/personal/",
+        synced_at=frozen - timedelta(minutes=5),
+        checked_at=frozen - timedelta(minutes=5),
+        busy_count=2,
+    )
+    client.force_login(professional_member.user)
+    client.get(LIST)  # the session's first request records it
+
+    with django_assert_max_num_queries(14):  # whatever the number of calendars
+        page = " ".join(client.get(LIST).content.decode().split())
+
+    # Madrid time; now is 22 March 2027 at 07:00.
+    assert "Última lectura: 22/03/2027 06:57 (hace 3 minutos) · 5 periodos ocupados." in page
+    assert "El servidor del calendario ha tardado demasiado en responder." in page
+    assert "Último intento: 22/03/2027 06:59 (hace un minuto)." in page
+    assert "Mientras no se lea, no bloquea ninguna hora." in page
+    assert "Siguen valiendo los periodos ocupados de la última lectura." in page
+    assert "Se vuelve a intentar cada 10 minutos." in page
+    assert "Leyendo ahora" not in page
+    assert "Última lectura: 22/03/2027 06:55 (hace 5 minutos) · 2 periodos ocupados." in page
