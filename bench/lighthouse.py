@@ -9,8 +9,9 @@ system Chromium (CHROME_PATH, default /usr/bin/chromium), Spanish first (Accept-
 
 Pages: the public booking page, its calendar step, the client's manage link, "Mis citas" (signed
 in as the demo client), the login page and the staff agenda (signed in as the demo owner; the
-session cookie is sent as a header). Prints one line per page (performance, accessibility, best
-practices, SEO) and the audits that did not pass; the JSON reports go to bench/results/.
+session cookie is sent as a header). Runs every page LIGHTHOUSE_RUNS (3) times, interleaved,
+and prints the median score per page and category (performance, accessibility, best practices,
+SEO) and the weighted audits that did not pass; the JSON reports go to bench/results/.
 Scores vary with the machine's load (performance most): compare runs made on the same machine.
 """
 
