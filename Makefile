@@ -8,7 +8,7 @@ UV := .tools/bin/uv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run serve migrate demo test test-booking-safety e2e lint format messages bench loadtest check-deploy audit clean
+.PHONY: install run serve migrate demo test test-booking-safety e2e lint format messages bench loadtest lighthouse check-deploy audit clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -89,6 +89,11 @@ bench: install
 ## make loadtest: gunicorn on PostgreSQL (LOADTEST_DATABASE_URL) with 200k appointments, under wrk.
 loadtest: install
 	$(PY) -m bench.loadtest
+
+## make lighthouse: Lighthouse scores of the main pages on a phone (npm and Chromium needed;
+## Lighthouse is installed into LIGHTHOUSE_CACHE, outside the repository). Not part of CI.
+lighthouse: install
+	$(PY) -m bench.lighthouse
 
 clean:
 	rm -rf $(VENV) .tools staticfiles test-artifacts

@@ -145,12 +145,12 @@ def drain() -> None:
         connection.close()
 
 
-def wait_until_up(process: subprocess.Popen) -> None:
+def wait_until_up(process: subprocess.Popen, port: int = PORT) -> None:
     for _ in range(100):
         if process.poll() is not None:
             raise SystemExit("gunicorn exited")
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)  # noqa: S310
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)  # noqa: S310
             return
         except OSError:
             time.sleep(0.2)

@@ -278,7 +278,8 @@ LANGUAGES = [
     ("eu", _("Basque")),
     ("gl", _("Galician")),
 ]
-LOCALE_PATHS = [BASE_DIR / "citas" / "locale"]
+# Ours first (it wins), then the Galician catalogue that django-allauth does not ship.
+LOCALE_PATHS = [BASE_DIR / "citas" / "locale", BASE_DIR / "citas" / "accounts" / "allauth_gl"]
 TIME_ZONE = "Europe/Madrid"
 USE_I18N = True
 USE_TZ = True

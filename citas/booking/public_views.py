@@ -41,6 +41,7 @@ from .services import (
     client_for_booking,
     email_check_lapsed,
 )
+from .waitlist_forms import waitlist_form_for
 
 BOOKINGS_PER_HOUR = 20
 PAGE = "booking/public/page.html"
@@ -179,6 +180,7 @@ def _steps(practice: Practice, params: dict[str, Any], *, now: datetime) -> dict
         context["errors"].append(error.message)
         return context
     context["calendar"] = cal
+    context["waitlist_form"] = waitlist_form_for(day)
     if day is None:
         return context
     context["day"] = day

@@ -153,6 +153,25 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# Pages behind a sign-in or a secret link: nothing there is for search engines. The landing
+# page, the practices' booking pages and their privacy notices stay open to them.
+PRIVATE_PREFIXES = [
+    "/app/",
+    "/cuenta/",
+    "/accounts/",
+    "/mis-citas/",
+    "/cita/",
+    "/invitaciones/",
+    "/admin/",
+    "/api/",
+]
+
+
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    lines = ["User-agent: *", *(f"Disallow: {prefix}" for prefix in PRIVATE_PREFIXES)]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
 def offline(request: HttpRequest) -> HttpResponse:
     """What a page answers when the phone has no connection (served by the service worker)."""
     return render(request, "core/offline.html")

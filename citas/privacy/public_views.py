@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -20,12 +21,27 @@ from .services import consent_record, notice_defaults
 from .views import zip_response
 
 
+def notice_extra(notice, language: str) -> tuple[str, str]:
+    """The practice's free text and its language: the visitor's when the practice wrote it,
+    else the Spanish one, else the English one. Owners write it in Spanish and English only,
+    so Catalan, Basque and Galician visitors read the Spanish text (marked lang="es" on their
+    page); a text written in one language only is shown to everyone, never left out."""
+    texts = {"es": notice.extra_es.strip(), "en": notice.extra_en.strip()} if notice else {}
+    for code in (language, "es", "en"):
+        if texts.get(code):
+            return texts[code], code
+    return "", ""
+
+
 def notice_context(practice: Practice, notice) -> dict:
     """What the notice template needs: the published version, or the practice's own data
     while no version has been published."""
+    extra, extra_language = notice_extra(notice, get_language() or "es")
     return {
         "practice": practice,
         "notice": notice,
+        "extra": extra,
+        "extra_language": extra_language,
         "values": notice or notice_defaults(practice),
         # A published version states the terms it was published with; before the first one,
         # the generated notice states the current settings.

@@ -57,7 +57,10 @@ def test_a_full_day_on_the_public_page_offers_the_waiting_list(client, s):
         in html
     )
     assert '<details class="card mb-3 waitlist" open>' in html
-    assert 'value="2026-12-05"' in html
+    # The chosen day is offered as day/month/year text, not as a browser-locale date picker.
+    assert 'type="date"' not in html
+    assert 'name="first_day" value="05/12/2026"' in html
+    assert 'name="last_day" value="05/12/2026"' in html
 
 
 def test_joining_from_the_public_page_puts_the_client_on_the_list(client, s):
@@ -96,6 +99,41 @@ def test_bad_input_gets_a_clear_error_and_nothing_is_saved(client, s, fields):
 
     assert response.status_code == 400
     assert b"invalid-feedback" in response.content or b"alert-danger" in response.content
+    assert WaitlistEntry.objects.count() == 0
+
+
+def test_a_day_typed_the_spanish_way_is_read_day_first(client):
+    s = bookable_practice(horizon_days=180)
+
+    response = client.post(
+        reverse("public_booking:waitlist_join", args=[s.practice.slug]),
+        join_data(s, first_day="05/03/2027", last_day="08/03/2027"),
+    )
+
+    assert response.status_code == 302
+    entry = WaitlistEntry.objects.get()
+    assert (entry.first_day, entry.last_day) == (date(2027, 3, 5), date(2027, 3, 8))
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("es", "Escribe la fecha como día/mes/año, por ejemplo 31/12/2026."),
+        ("gl", "Escribe a data como día/mes/ano, por exemplo 31/12/2026."),
+        ("en", "Write the date as day/month/year, for example 31/12/2026."),
+    ],
+)
+def test_a_date_that_is_not_day_month_year_is_refused_in_the_visitors_language(
+    client, s, language, message
+):
+    response = client.post(
+        reverse("public_booking:waitlist_join", args=[s.practice.slug]),
+        join_data(s, first_day="31/02/2027", last_day="12/31/2026"),
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    assert response.status_code == 400
+    assert response.content.decode().count(message) == 2
     assert WaitlistEntry.objects.count() == 0
 
 

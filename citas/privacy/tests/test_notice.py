@@ -103,8 +103,50 @@ def test_the_notice_shows_the_additional_text_in_the_visitors_language(client, s
     spanish = client.get(notice_url(s.practice), HTTP_ACCEPT_LANGUAGE="es").content.decode()
     english = client.get(notice_url(s.practice), HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
-    assert "Texto adicional en español" in spanish
-    assert "Additional English text" in english and "Privacy notice" in english
+    assert '<p class="privacy-extra">Texto adicional en español</p>' in spanish
+    assert '<p class="privacy-extra">Additional English text</p>' in english
+    assert "Privacy notice" in english
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"),
+    [("ca", "Avís de privadesa"), ("eu", "Pribatutasun-oharra"), ("gl", "Aviso de privacidade")],
+)
+def test_catalan_basque_and_galician_visitors_read_the_spanish_text_marked_as_spanish(
+    client, s, language, heading
+):
+    notice_publish(practice=s.practice, by=None, **notice_fields())
+
+    page = client.get(notice_url(s.practice), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert f'<html lang="{language}">' in page and heading in page
+    assert '<p class="privacy-extra" lang="es">Texto adicional en español</p>' in page
+    assert "Additional English text" not in page
+
+
+@pytest.mark.parametrize("language", ["es", "ca", "eu", "gl"])
+def test_a_text_written_only_in_english_is_shown_rather_than_left_out(client, s, language):
+    notice_publish(practice=s.practice, by=None, **notice_fields(extra_es=""))
+
+    page = client.get(notice_url(s.practice), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert '<p class="privacy-extra" lang="en">Additional English text</p>' in page
+
+
+def test_english_visitors_read_the_spanish_text_when_there_is_no_english_one(client, s):
+    notice_publish(practice=s.practice, by=None, **notice_fields(extra_en=" "))
+
+    page = client.get(notice_url(s.practice), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert '<p class="privacy-extra" lang="es">Texto adicional en español</p>' in page
+
+
+def test_without_free_text_the_notice_has_no_empty_section(client, s):
+    notice_publish(practice=s.practice, by=None, **notice_fields(extra_es="", extra_en=""))
+
+    for language in ("es", "en", "ca", "eu", "gl"):
+        page = client.get(notice_url(s.practice), HTTP_ACCEPT_LANGUAGE=language)
+        assert b"privacy-extra" not in page.content
 
 
 def test_an_invalid_notice_is_refused_with_a_message_and_no_version(client, s):
