@@ -15,8 +15,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from citas.calendars.services import push_on_commit
 from citas.catalog.models import Service
@@ -570,7 +569,7 @@ def email_check_lapsed(appointment: Appointment, now: datetime) -> bool:
     return appointment.status != AppointmentStatus.PENDING or appointment.unverified_until <= now
 
 
-EMAIL_CHECK_LAPSED = _lazy(
+EMAIL_CHECK_LAPSED = gettext_lazy(
     "The time to confirm this booking has run out and the time was released. You can book again."
 )
 
