@@ -300,6 +300,13 @@ class BookingPolicyForm(forms.ModelForm):
             ] + [MinValueValidator(1)]
             field.widget.attrs["min"] = 1
 
+    def rule_fields(self) -> list:
+        """The page shows the abuse limits apart, after every other rule."""
+        return [self[name] for name in self.fields if name not in ABUSE_LIMITS]
+
+    def abuse_limit_fields(self) -> list:
+        return [self[name] for name in ABUSE_LIMITS]
+
     def clean_no_show_action(self) -> str:
         return self.cleaned_data["no_show_action"] or self.instance.no_show_action
 
