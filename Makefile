@@ -75,7 +75,8 @@ audit: install
 	$(VENV)/bin/pip-audit --requirement $$requirements --disable-pip --require-hashes \
 	  --vulnerability-service pypi --progress-spinner off --strict
 
-## make bench: availability (engine, endpoint), API latency, notification throughput, calendar feeds, reports, waitlist.
+## make bench: availability (engine, endpoint), API latency, notification throughput, calendar feeds, reports, waitlist,
+## staff pages at 5k and 200k appointments (PostgreSQL only).
 bench: install
 	$(PY) -m bench
 	$(PY) -m bench.bench_api
@@ -83,6 +84,7 @@ bench: install
 	$(PY) -m bench.bench_calendars
 	$(PY) -m bench.bench_reports
 	$(PY) -m bench.bench_waitlist
+	$(PY) -m bench.bench_staff
 
 ## make loadtest: gunicorn on PostgreSQL (LOADTEST_DATABASE_URL) with 200k appointments, under wrk.
 loadtest: install

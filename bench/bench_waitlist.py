@@ -8,6 +8,11 @@ times `waitlist_offer_freed_slot` for a freed 30 minutes on a day that WAITING e
       the WAITING entries is read and none offered.
 Each run is rolled back, so every run sees the same list. Prints the median, p95 and the number
 of queries. Uses DATABASE_URL when set (PostgreSQL).
+
+Then the price of finding what a schedule change frees (scheduling.changes.schedule_change: the
+schedule read before and after, compared, inside the writing transaction; the offers themselves
+run after the commit, timed above): `time_off_delete` of one afternoon among 50 time-off rows,
+with the 1,000 entries waiting and with nobody waiting (no schedule read at all).
 """
 
 import random
@@ -25,13 +30,13 @@ NOW = datetime(2026, 11, 30, 8, tzinfo=MADRID)  # a Monday
 FREED = datetime(2026, 12, 9, 10, tzinfo=MADRID)  # a Wednesday
 
 
-def seed(*, fitting: bool):
+def seed(*, fitting: bool, slug: str = ""):
     from citas.booking.models import Appointment, Client, WaitlistEntry
     from citas.catalog.models import Service
     from citas.practices.models import Practice, Professional
     from citas.scheduling.models import WorkingHours
 
-    slug = "bench-fit" if fitting else "bench-none"
+    slug = slug or ("bench-fit" if fitting else "bench-none")
     practice = Practice.objects.create(name=slug, slug=slug, timezone="Europe/Madrid")
     professional = Professional.objects.create(practice=practice, display_name="Bench")
     WorkingHours.objects.bulk_create(
@@ -118,8 +123,59 @@ def run() -> int:
     return 0
 
 
+def _time_off_to_remove(slug: str, *, waiting: bool):
+    from citas.booking.models import WaitlistEntry
+    from citas.scheduling.models import TimeOff
+
+    practice, professional = seed(fitting=True, slug=slug)
+    if not waiting:
+        WaitlistEntry.objects.filter(practice=practice).delete()
+    TimeOff.objects.bulk_create(
+        TimeOff(
+            practice=practice,
+            professional=professional if n % 2 else None,
+            start=FREED + timedelta(days=n, hours=4),
+            end=FREED + timedelta(days=n, hours=8),
+        )
+        for n in range(50)
+    )
+    return TimeOff.objects.filter(practice=practice).order_by("start").first().pk
+
+
+def run_schedule_change() -> int:
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from citas.scheduling.models import TimeOff
+    from citas.scheduling.services import time_off_delete
+
+    def removal(pk):
+        def delete():
+            with transaction.atomic():
+                time_off_delete(time_off=TimeOff.objects.get(pk=pk))
+                transaction.set_rollback(True)
+
+        return delete
+
+    cases = {
+        "1,000 waiting": removal(_time_off_to_remove("bench-waiting", waiting=True)),
+        "nobody waiting": removal(_time_off_to_remove("bench-nobody", waiting=False)),
+    }
+    counts = {}
+    for label, case in cases.items():
+        with CaptureQueriesContext(connection) as queries:
+            case()
+        counts[label] = len(queries)
+    for label, (median, p95) in measure_interleaved(cases).items():
+        print(
+            f"time off removed, {label}, {connection.vendor}: median {median:.1f} ms, "
+            f"p95 {p95:.1f} ms, {counts[label]} queries"
+        )
+    return 0
+
+
 def main() -> int:
-    return in_test_database(run)
+    return in_test_database(lambda: run() or run_schedule_change())
 
 
 if __name__ == "__main__":

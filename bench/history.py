@@ -66,12 +66,14 @@ class History:
     practice: Practice
     professionals: list[Professional]
     service: Service
+    first_client: int
+    clients: int
 
 
-def _first_monday(today: date, count: int, professionals: int) -> date:
-    """The Monday from which `count` appointments end FUTURE_DAYS from today."""
+def _first_monday(today: date, count: int, professionals: int, future_days: int) -> date:
+    """The Monday from which `count` appointments end `future_days` from today."""
     weeks = -(-count // (professionals * SLOTS_PER_DAY * 5))
-    end = today + timedelta(days=FUTURE_DAYS)
+    end = today + timedelta(days=future_days)
     return end - timedelta(days=end.weekday()) - timedelta(weeks=weeks)
 
 
@@ -100,22 +102,33 @@ def seed_history(
     policy_for(practice)
     with connection.cursor() as cursor:
         cursor.execute(INSERT_CLIENTS, {"practice": practice.pk, "clients": clients})
-        first_client = Client.objects.filter(practice=practice).order_by("pk").first().pk
+    first_client = Client.objects.filter(practice=practice).order_by("pk").first().pk
+    history = History(practice, staff, service, first_client, clients)
+    insert_appointments(history, count=count, today=today)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE booking_client")
+    return history
+
+
+def insert_appointments(
+    history: History, *, count: int, today: date, future_days: int = FUTURE_DAYS
+) -> None:
+    """`count` appointments of the practice, the last ones `future_days` after today, into
+    the `booking_appointment` table that the connection's search_path names."""
+    with connection.cursor() as cursor:
         cursor.execute(
             INSERT_APPOINTMENTS,
             {
-                "practice": practice.pk,
-                "professionals": professionals,
-                "professional_ids": [p.pk for p in staff],
-                "service": service.pk,
-                "price": service.price,
-                "first_client": first_client,
-                "clients": clients,
+                "practice": history.practice.pk,
+                "professionals": len(history.professionals),
+                "professional_ids": [p.pk for p in history.professionals],
+                "service": history.service.pk,
+                "price": history.service.price,
+                "first_client": history.first_client,
+                "clients": history.clients,
                 "count": count,
-                "first_day": _first_monday(today, count, professionals),
-                "tz": practice.timezone,
+                "first_day": _first_monday(today, count, len(history.professionals), future_days),
+                "tz": history.practice.timezone,
             },
         )
         cursor.execute("ANALYZE booking_appointment")
-        cursor.execute("ANALYZE booking_client")
-    return History(practice, staff, service)

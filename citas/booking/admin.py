@@ -1,10 +1,12 @@
 from django.contrib import admin
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from citas.scheduling.admin_mixins import BumpsScheduleVersion
 
-from .models import Appointment, AppointmentEvent, Client, WaitlistEntry
-from .waitlist import waitlist_leave
+from .models import ACTIVE_STATUSES, Appointment, AppointmentEvent, Client, WaitlistEntry
+from .waitlist import offer_freed_slot_on_commit, waitlist_leave
 
 
 @admin.register(Client)
@@ -49,6 +51,31 @@ class AppointmentAdmin(BumpsScheduleVersion, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    # Deleting an active appointment frees its time as cancelling it does: the waiting list is
+    # offered it once the deletion commits.
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            _offer_the_time_of([obj])
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            _offer_the_time_of(queryset.select_related("practice", "professional"))
+            super().delete_queryset(request, queryset)
+
+
+def _offer_the_time_of(appointments) -> None:
+    now = timezone.now()
+    for appointment in appointments:
+        if appointment.status in ACTIVE_STATUSES:
+            offer_freed_slot_on_commit(
+                practice=appointment.practice,
+                professional=appointment.professional,
+                start=appointment.start,
+                end=appointment.end,
+                now=now,
+            )
 
 
 @admin.register(WaitlistEntry)

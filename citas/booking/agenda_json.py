@@ -2,12 +2,20 @@
 
 A busy week holds hundreds of appointments; turning each row into Python values, a dict and
 then JSON cost about 0.1 ms per event, most of the feed's time. On PostgreSQL the same rows
-(the same queryset, so the same filters and practice) are formatted by the database in one
-`json_agg`, and Python only passes the text on. The Python path (`staff_views._event`) stays for
-SQLite and is the reference: a test compares both on PostgreSQL, event by event.
+(the same queryset, so the same filters and practice) are formatted by the database, and Python
+only passes the text on. The Python path (`staff_views._event`) stays for SQLite and is the
+reference: a test compares both on PostgreSQL, event by event.
+
+Per row the database does as little as it can: each instant is turned into wall-clock text once
+(the title's time is cut from the start's text), and what depends only on the professional's
+colour or on the status (classes, editability, label, the title's marks) is a JSON fragment
+written once here in Python and looked up by key. The label of the repeated autumn hour is a
+CASE over the few instants of the range, present only when the range has such an hour. The text
+is the one `json_agg(json_build_object(...))` gave, byte for byte.
 """
 
 import json
+from itertools import product
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -17,46 +25,40 @@ from citas.core.colors import text_color_for
 from .models import ACTIVE_STATUSES
 
 MUTED = ("completed", "no_show")  # staff_views.MUTED_STATUSES
-EVENT_SQL = """SELECT coalesce(json_agg(json_build_object(
-    'id', r."id",
-    'resourceIds', json_build_array(r."professional_id"),
-    'start', to_char(r."start" AT TIME ZONE %(tz)s, 'YYYY-MM-DD"T"HH24:MI:SS'),
-    'end', to_char(r."end" AT TIME ZONE %(tz)s, 'YYYY-MM-DD"T"HH24:MI:SS'),
-    'title', CASE WHEN r."client_confirmed_at" IS NOT NULL AND r."status" = ANY(%(active)s)
-                  THEN '✓ ' ELSE '' END
-             || CASE WHEN r."series_id" IS NOT NULL THEN '↻ ' ELSE '' END
-             || coalesce(
-                    (SELECT (w ->> 2)
-                            || to_char(r."start" AT TIME ZONE %(tz)s, 'HH24:MI') || (w ->> 3)
-                     FROM json_array_elements(%(repeated)s::json) AS w
-                     WHERE r."start" >= (w ->> 0)::timestamptz
-                       AND r."start" < (w ->> 1)::timestamptz
-                     LIMIT 1),
-                    to_char(r."start" AT TIME ZONE %(tz)s, 'HH24:MI'))
-             || ' ' || r."client__full_name",
-    'backgroundColor', r."professional__color",
-    'textColor', coalesce(%(text_colors)s::jsonb ->> r."professional__color", '#000000'),
-    'classNames', to_json(array_remove(ARRAY[
-        'status-' || r."status",
-        CASE WHEN r."status" = ANY(%(muted)s) THEN 'status-muted' END,
-        CASE WHEN r."client_confirmed_at" IS NOT NULL AND r."status" = ANY(%(active)s)
-             THEN 'client-confirmed' END,
-        CASE WHEN r."series_id" IS NOT NULL THEN 'in-series' END
-    ], NULL)),
-    'startEditable', r."status" = ANY(%(active)s),
-    'durationEditable', r."status" = ANY(%(active)s),
-    'extendedProps', json_build_object(
-        'status', r."status",
-        'statusLabel', %(labels)s::jsonb ->> r."status",
-        'clientConfirmed', r."client_confirmed_at" IS NOT NULL,
-        'professional', r."professional__display_name",
-        'service', r."service__name",
-        'serviceColor', r."service__color",
-        'series', r."series_id"
-    )
-) ORDER BY r."start", r."id"), '[]')::text
+
+EVENT_SQL = """SELECT coalesce('[' || string_agg(
+    '{"id" : ' || r."id"
+    || ', "resourceIds" : [' || r."professional_id"
+    || '], "start" : ' || t."start" || ', "end" : ' || t."end"
+    || ', "title" : ' || to_json(
+        (s.v ->> 0) || %(clock)s || ' ' || r."client__full_name")::text
+    || ', ' || coalesce(
+        %(colors)s::jsonb ->> r."professional__color",
+        '"backgroundColor" : ' || to_json(r."professional__color")::text
+        || ', "textColor" : "#000000"')
+    || ', ' || (s.v ->> 1)
+    || ', "clientConfirmed" : ' || (r."client_confirmed_at" IS NOT NULL)::text
+    || ', "professional" : ' || to_json(r."professional__display_name")::text
+    || ', "service" : ' || to_json(r."service__name")::text
+    || ', "serviceColor" : ' || to_json(r."service__color")::text
+    || ', "series" : ' || coalesce(r."series_id"::text, 'null') || '}}',
+    ', ' ORDER BY r."start", r."id") || ']', '[]')
 FROM (%(rows)s) AS r
+CROSS JOIN LATERAL (
+    SELECT to_json(date_trunc('second', r."start" AT TIME ZONE %(tz)s))::text AS "start",
+           to_json(date_trunc('second', r."end" AT TIME ZONE %(tz)s))::text AS "end"
+) AS t
+CROSS JOIN LATERAL (
+    SELECT %(states)s::jsonb -> (
+        r."status"
+        || CASE WHEN r."client_confirmed_at" IS NOT NULL THEN '+' ELSE '-' END
+        || CASE WHEN r."series_id" IS NOT NULL THEN '+' ELSE '-' END
+    ) AS v
+) AS s
 """
+
+# The title's wall-clock time: "HH:MM" cut from the start's JSON text ("YYYY-MM-DDTHH:MM:SS").
+CLOCK_SQL = 'substr(t."start", 13, 5)'
 
 
 def appointment_events_json(
@@ -69,30 +71,84 @@ def appointment_events_json(
     if connection.vendor != "postgresql":
         return None
     sql, params = rows.order_by().query.sql_with_params()
+    clock, clock_params = _clock(repeated)
     named = {
         "tz": tz_name,
-        "active": [str(status) for status in ACTIVE_STATUSES],
-        "muted": list(MUTED),
-        "text_colors": json.dumps({color: text_color_for(color) for color in colors}),
-        "labels": json.dumps(status_labels),
-        "repeated": json.dumps(
-            [
-                [start.isoformat(), end.isoformat(), *label.split("%(time)s", 1)]
-                for start, end, label in repeated
-            ]
-        ),
+        "colors": json.dumps({color: _color_fragment(color) for color in colors}),
+        "states": json.dumps(_state_fragments(status_labels)),
     }
+    template = EVENT_SQL.replace("%(clock)s", clock)
     with connection.cursor() as cursor:
-        cursor.execute(*_positional(EVENT_SQL, sql, params, named))
+        cursor.execute(*_positional(template, sql, params, named, clock_params))
         return cursor.fetchone()[0]
 
 
-def _positional(template: str, inner: str, inner_params, named: dict) -> tuple[str, list]:
+def _clock(repeated) -> tuple[str, list]:
+    """The SQL of the title's time and its parameters: "HH:MM", or within a repeated autumn
+    hour, which of the two it is ("02:30 (first time)")."""
+    if not repeated:
+        return CLOCK_SQL, []
+    branches, values = [], []
+    for start, end, label in repeated:
+        before, after = label.split("%(time)s", 1)
+        branches.append(f'WHEN r."start" >= %s AND r."start" < %s THEN %s || {CLOCK_SQL} || %s')
+        values += [start, end, before, after]
+    return f"CASE {' '.join(branches)} ELSE {CLOCK_SQL} END", values
+
+
+def _color_fragment(color: str) -> str:
+    return f'"backgroundColor" : {_json(color)}, "textColor" : {_json(text_color_for(color))}'
+
+
+def _state_fragments(status_labels: dict) -> dict[str, list[str]]:
+    """Per status, client confirmation (+/-) and series (+/-): the title's marks, and the
+    event's text from "classNames" to "statusLabel" (what depends on those three only)."""
+    active = {str(status) for status in ACTIVE_STATUSES}
+    fragments = {}
+    for status, confirmed, in_series in product(status_labels, (True, False), (True, False)):
+        is_active = status in active
+        classes = [f"status-{status}"]
+        if status in MUTED:
+            classes.append("status-muted")
+        if confirmed and is_active:
+            classes.append("client-confirmed")
+        if in_series:
+            classes.append("in-series")
+        marks = ("✓ " if confirmed and is_active else "") + ("↻ " if in_series else "")
+        editable = _json(is_active)
+        text = (
+            f'"classNames" : {json.dumps(classes, separators=(",", ":"), ensure_ascii=False)}'
+            f', "startEditable" : {editable}, "durationEditable" : {editable}'
+            f', "extendedProps" : {{"status" : {_json(status)}'
+            f', "statusLabel" : {_json(status_labels[status])}'
+        )
+        key = f"{status}{'+' if confirmed else '-'}{'+' if in_series else '-'}"
+        fragments[key] = [marks, text]
+    return fragments
+
+
+def _json(value) -> str:
+    """JSON text as PostgreSQL's json functions write it (non-ASCII characters kept)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _positional(
+    template: str, inner: str, inner_params, named: dict, clock_params=()
+) -> tuple[str, list]:
     """`template` with its %(name)s placeholders and the inner query's %s ones, all turned
-    into positional %s with their values in order."""
+    into positional %s with their values in order; the %s of the title's clock (`clock_params`)
+    come in the order they stand in the template."""
     out, values = [], []
     rest = template
-    while "%(" in rest:
+    clock = list(clock_params)
+    while "%(" in rest or "%s" in rest:
+        named_at = rest.find("%(")
+        plain_at = rest.find("%s")
+        if plain_at != -1 and (named_at == -1 or plain_at < named_at):
+            out.append(rest[: plain_at + 2])
+            values.append(clock.pop(0))
+            rest = rest[plain_at + 2 :]
+            continue
         head, _, tail = rest.partition("%(")
         name, _, rest = tail.partition(")s")
         out.append(head)

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from citas.core.forms import DateTime24Widget, DayMonthYearField
+from citas.core.forms import DateTime24Widget, DayMonthYearField, ListedChoiceIterator
 from citas.core.timezones import is_ambiguous, is_nonexistent, outside_browse_years
 from citas.practices.models import Practice
 
@@ -116,12 +116,15 @@ class PracticeFormMixin:
         for name, bound in self.fields.items():
             if isinstance(bound, LocalDateTimeField):
                 bound.tz = self.tz
+            if isinstance(bound, forms.ModelChoiceField):
+                # Before the queryset: assigning one hands the widget the field's iterator.
+                bound.iterator = ListedChoiceIterator
+                if bound.empty_label is not None:
+                    bound.empty_label = CHOOSE_LABEL
             if name == "professional":
                 bound.queryset = active_professionals(practice)
             elif name == "service":
                 bound.queryset = bookable_services(practice)
-            if isinstance(bound, forms.ModelChoiceField) and bound.empty_label is not None:
-                bound.empty_label = CHOOSE_LABEL
 
 
 class AgendaFeedForm(PracticeFormMixin, forms.Form):

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +24,7 @@ from citas.core.jsonbody import JsonBodyError, read_json_body
 from citas.core.pagination import peek_page
 from citas.core.timezones import is_ambiguous, repeated_intervals
 from citas.notifications.rendering import site_url
+from citas.notifications.services import new_link_notify
 from citas.practices.selectors import require_membership
 from citas.privacy.services import client_link_renew
 from citas.scheduling.calendar_events import time_off_events
@@ -451,12 +453,18 @@ def appointment_link_renew(request: HttpRequest, pk: int) -> HttpResponse:
     """A new manage link for the client (the old one was forwarded or leaked): the old one
     stops working."""
     appointment = appointment_for_member(request, pk)
-    token = client_link_renew(obj=appointment, by=request.user, request=request)
-    messages.success(
-        request,
-        _("New link for the client: %(url)s. The old link no longer works.")
-        % {"url": site_url(reverse("manage:page", args=[token]))},
-    )
+    with transaction.atomic():
+        token = client_link_renew(obj=appointment, by=request.user, request=request)
+        sent = request.POST.get("send") == "1" and new_link_notify(appointment=appointment)
+    url = site_url(reverse("manage:page", args=[token]))
+    if sent:
+        text = _(
+            "New link for the client: %(url)s. The old link no longer works; "
+            "the new one is being emailed to %(email)s."
+        ) % {"url": url, "email": appointment.client.email}
+    else:
+        text = _("New link for the client: %(url)s. The old link no longer works.") % {"url": url}
+    messages.success(request, text)
     return redirect("booking_staff:appointment_detail", pk=pk)
 
 

@@ -2,13 +2,13 @@
 
 When a time is freed, `waitlist_offer_freed_times` runs after the commit: by a cancellation
 (which includes the release of an unconfirmed appointment) or a reschedule away from it, and by
-schedule changes (time off or a holiday removed, new or longer working hours), each hooked
-where the change bumps the schedule version. It picks the oldest waiting entries that fit and
-emails each a claim link valid for the practice's setting (BookingPolicy). An offer that
-expires unclaimed (`waitlist_expire_offers`, a periodic task) puts its entry back on the list
-and offers the time to the next entry in order. The claim books through `appointment_book`, so
-the database decides a race between claimers: one wins, the others are told and stay on the
-list.
+schedule changes on any path (time off or a holiday removed or shortened, new or longer working
+hours, a professional back at work: scheduling.changes.schedule_change). It picks the oldest
+waiting entries that fit and emails each a claim link valid for the practice's setting
+(BookingPolicy). An offer that expires unclaimed (`waitlist_expire_offers`, a periodic task)
+puts its entry back on the list and offers the time to the next entry in order. The claim books
+through `appointment_book`, so the database decides a race between claimers: one wins, the
+others are told and stay on the list.
 """
 
 from bisect import bisect_left, bisect_right
@@ -442,7 +442,7 @@ def offer_freed_slot_on_commit(*, practice, professional, start, end, now) -> No
 def offer_freed_times_on_commit(*, practice, professionals, windows, now) -> None:
     """After the transaction that freed `windows` of each of `professionals` commits (time off
     or a holiday removed, new or longer working hours), offer them to the waiting list. Once
-    per transaction: the caller registers it once, next to its schedule_version_bump."""
+    per transaction: scheduling.changes.schedule_change registers it for the outermost change."""
     if not windows:
         return
 

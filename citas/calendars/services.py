@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from citas.core.errors import ServiceError
 from citas.practices.models import Practice, Professional
+from citas.scheduling.changes import schedule_change
 from citas.scheduling.selectors import policy_for
-from citas.scheduling.services import schedule_version_bump
 
 from .caldav_sync import (
     Changes,
@@ -96,9 +96,8 @@ def external_calendar_update(
 
 def external_calendar_remove(*, calendar: ExternalCalendar) -> None:
     """Its busy periods go with it: the time is bookable again at once."""
-    with transaction.atomic():
+    with schedule_change(practice_ids=[calendar.practice_id]):
         calendar.delete()
-        schedule_version_bump(practice_id=calendar.practice_id)
 
 
 @dataclass(frozen=True)
@@ -223,19 +222,19 @@ def external_calendar_sync(
             if changes.until is not None:
                 fields["objects_until"] = changes.until
         if periods is not None:
-            ExternalBusy.objects.filter(calendar=calendar).delete()
-            ExternalBusy.objects.bulk_create(
-                ExternalBusy(
-                    calendar=calendar,
-                    professional_id=calendar.professional_id,
-                    start=period.start,
-                    end=period.end,
-                    title=period.title,
+            with schedule_change(practice_ids=[calendar.practice_id]):
+                ExternalBusy.objects.filter(calendar=calendar).delete()
+                ExternalBusy.objects.bulk_create(
+                    ExternalBusy(
+                        calendar=calendar,
+                        professional_id=calendar.professional_id,
+                        start=period.start,
+                        end=period.end,
+                        title=period.title,
+                    )
+                    for period in periods
                 )
-                for period in periods
-            )
             fields["busy_count"] = len(periods)
-            schedule_version_bump(practice_id=calendar.practice_id)
         ExternalCalendar.objects.filter(pk=calendar.pk).update(**fields)
     count = len(periods) if periods is not None else calendar.busy_count
     return SyncOutcome(changed=periods is not None, busy_count=count)
@@ -275,9 +274,8 @@ def caldav_account_connect(
 def caldav_account_remove(*, account: CalDAVAccount) -> None:
     """Its calendars stop blocking time; events already written stay in the professional's
     calendar (they are theirs now)."""
-    with transaction.atomic():
+    with schedule_change(practice_ids=[account.practice_id]):
         account.delete()
-        schedule_version_bump(practice_id=account.practice_id)
 
 
 def caldav_calendar_read_set(*, account: CalDAVAccount, url: str, read: bool) -> None:
@@ -295,9 +293,8 @@ def caldav_calendar_read_set(*, account: CalDAVAccount, url: str, read: bool) ->
             url=url,
         )
     elif not read:
-        with transaction.atomic():
+        with schedule_change(practice_ids=[account.practice_id]):
             existing.delete()
-            schedule_version_bump(practice_id=account.practice_id)
 
 
 def caldav_write_calendar_set(*, account: CalDAVAccount, url: str) -> None:

@@ -124,6 +124,7 @@ class NotificationKind(models.TextChoices):
     CONFIRMATION_REQUEST = "confirmation_request", _("Attendance confirmation request")
     WAITLIST_OFFER = "waitlist_offer", _("Waiting list: a time is free")
     ADDRESS_CHECK = "address_check", _("Booking: confirm your email")
+    NEW_LINK = "new_link", _("New link to manage the appointment")
     PRACTICE_NEW_BOOKING = "practice_new_booking", _("New booking (practice)")
     PRACTICE_NEW_REQUEST = "practice_new_request", _("New request (practice)")
     PRACTICE_CANCELLED_BY_CLIENT = "practice_cancelled_by_client", _("Cancelled by client")

@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 
 from . import ics
 from .models import Channel, NotificationKind
+from .sms_dates import short_dates
 
 # "lunes, 30 de noviembre de 2026" — Django's month and day names, in our own order
 # (Basque puts the year first and the month in the genitive: "2026ko azaroaren 30a").
@@ -279,6 +280,18 @@ def _waitlist_context(notification) -> dict:
         raise RenderError(f"bad template data: {error}") from error
 
 
+def _sms_context(notification, context: dict) -> dict:
+    """A change to several occurrences of a series names every date, in few characters."""
+    sms = context | {"kind": notification.kind}
+    series = context.get("series") or []
+    if len(series) > 1:
+        sms["series_count"] = len(series)
+        sms["series_dates"] = short_dates(
+            [row["start"] for row in series], notification.payload["tz"]
+        )
+    return sms
+
+
 def render_notification(notification) -> Rendered:
     """Subject, text, HTML and attachments in the recipient's language."""
     base = f"emails/appointment-{notification.kind.replace('_', '-')}"
@@ -302,7 +315,7 @@ def render_notification(notification) -> Rendered:
     try:
         with translation.override(notification.language):
             if notification.channel == Channel.SMS:
-                text = render_text("notifications/sms.txt", context | {"kind": notification.kind})
+                text = render_text("notifications/sms.txt", _sms_context(notification, context))
                 return Rendered(subject="", text=" ".join(text.split()))
             subject = " ".join(render_text(f"{base}-subject.txt", context).split())
             text = render_text(f"{base}-body.txt", context)

@@ -340,6 +340,29 @@ def on_appointment_event(
     return deliveries + created
 
 
+def new_link_notify(*, appointment, now: datetime | None = None) -> Notification | None:
+    """Email the client the appointment's new manage link (staff renewed it because the old one
+    was forwarded or leaked). The sequence stays: the calendar event itself did not change.
+    None when the client has no email address."""
+    client = appointment.client
+    if not client.email:
+        return None
+    sequence = max(_next_sequence(appointment) - 1, 0)
+    row = Notification.objects.create(
+        practice=appointment.practice,
+        appointment=appointment,
+        professional=appointment.professional,
+        kind=NotificationKind.NEW_LINK,
+        channel=Channel.EMAIL,
+        recipient=client.email,
+        language=client_language(client),
+        due_at=now or timezone.now(),
+        payload=appointment_snapshot(appointment, sequence=sequence),
+    )
+    transaction.on_commit(_enqueue)
+    return row
+
+
 def notification_resend(*, notification, by, now: datetime | None = None) -> Notification:
     """A fresh pending copy, due now. The original row is history and stays as it is (only
     marked as resent). A webhook goes out with the same body (and id), so that receivers can

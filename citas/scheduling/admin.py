@@ -1,9 +1,7 @@
 from django.contrib import admin
-from django.db import transaction
 
 from .admin_mixins import BumpsScheduleVersion
 from .models import BookingPolicy, TimeOff, WorkingHours
-from .services import time_off_delete
 
 
 @admin.register(WorkingHours)
@@ -23,16 +21,6 @@ class TimeOffAdmin(BumpsScheduleVersion, admin.ModelAdmin):
     list_select_related = ["practice", "professional"]
     raw_id_fields = ["practice", "professional"]
     date_hierarchy = "start"
-
-    # Through the service, as from the app's page: the freed time goes to the waiting list
-    # once the deletion commits (and the schedule version is bumped).
-    def delete_model(self, request, obj):
-        time_off_delete(time_off=obj)
-
-    def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            for time_off in queryset.select_related("practice", "professional"):
-                time_off_delete(time_off=time_off)
 
 
 @admin.register(BookingPolicy)

@@ -1,10 +1,11 @@
-"""Admin-site changes that can alter free slots invalidate the practice's cached slots, like
-every service of the app does (`schedule_version_bump`, last in the admin's transaction)."""
+"""Admin-site changes go through `schedule_change`, like every service of the app: the practice's
+cached slots are invalidated (its schedule version bumped, last in the admin's transaction) and
+the time a change frees (working hours, time off, a professional back at work) is offered to the
+waiting list once it commits."""
 
 from django.db import transaction
 
-from citas.practices.models import Practice
-
+from .changes import schedule_change
 from .services import schedule_version_bump
 
 
@@ -16,28 +17,27 @@ class BumpsScheduleVersion:
     def practice_id_of(self, obj) -> int | None:
         return getattr(obj, f"{self.practice_field}_id")
 
-    def _bump(self, practice_ids) -> None:
-        # A deleted practice has no slots left to invalidate (and no version row to bump).
-        wanted = {pk for pk in practice_ids if pk is not None}
-        for practice_id in sorted(
-            Practice.objects.filter(pk__in=wanted).values_list("pk", flat=True)
-        ):
-            schedule_version_bump(practice_id=practice_id)
+    def save_model(self, request, obj, form, change):
+        # The admin's add and change views run in one transaction; a row moved to another
+        # practice changes the schedules of both.
+        moved_from = form.initial.get(self.practice_field) if change else None
+        with schedule_change(practice_ids=[self.practice_id_of(obj), moved_from]):
+            super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
-        # The admin's add and change views run in one transaction; this is their last write
-        # to the practice's data (the history entry comes after).
+        # Inlines and many-to-many fields (a service's professionals) are saved after the
+        # row: their last write to the practice's data (the history entry comes after).
         super().save_related(request, form, formsets, change)
-        moved_from = form.initial.get(self.practice_field) if change else None
-        self._bump([self.practice_id_of(form.instance), moved_from])
+        practice_id = self.practice_id_of(form.instance)
+        if practice_id is not None:
+            schedule_version_bump(practice_id=practice_id)
 
     def delete_model(self, request, obj):
-        practice_id = self.practice_id_of(obj)
-        super().delete_model(request, obj)
-        self._bump([practice_id])
+        with schedule_change(practice_ids=[self.practice_id_of(obj)]):
+            super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic():
             practice_ids = [self.practice_id_of(obj) for obj in queryset]
-            super().delete_queryset(request, queryset)
-            self._bump(practice_ids)
+            with schedule_change(practice_ids=practice_ids):
+                super().delete_queryset(request, queryset)

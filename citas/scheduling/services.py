@@ -6,14 +6,14 @@ import holidays
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from citas.core.errors import ServiceError
-from citas.core.timezones import at_local_time
 from citas.practices.models import Practice, Professional
 
+from .changes import schedule_change
 from .models import (
     MAX_HORIZON_DAYS,
     MAX_ONLINE_BOOKINGS_PER_HOUR,
@@ -49,78 +49,6 @@ def schedule_version_bump(*, practice_id: int) -> None:
         bumped.update(version=F("version") + 1)
 
 
-def _offer_freed_on_commit(*, practice, professionals, windows) -> None:
-    """Freed time goes to the waiting list once the change commits."""
-    # Imported here: the waiting list (booking) reads the schedule through this app.
-    from citas.booking.waitlist import offer_freed_times_on_commit
-
-    offer_freed_times_on_commit(
-        practice=practice, professionals=professionals, windows=windows, now=timezone.now()
-    )
-
-
-def _minutes_ranges(ranges) -> list[tuple[int, int]]:
-    return sorted((s.hour * 60 + s.minute, e.hour * 60 + e.minute) for s, e in ranges)
-
-
-def added_ranges(old, new) -> list[tuple[int, int]]:
-    """The parts of the `new` (start, end) minute ranges that no `old` range covers."""
-    added = []
-    for start, end in new:
-        for old_start, old_end in old:
-            if old_end <= start or old_start >= end:
-                continue
-            if old_start > start:
-                added.append((start, old_start))
-            start = max(start, old_end)
-            if start >= end:
-                break
-        if start < end:
-            added.append((start, end))
-    return added
-
-
-def _new_hours_windows(*, practice, before, after) -> list[tuple[datetime, datetime]]:
-    """The instants that working hours gained (`before`/`after`: {weekday: [(start, end)]}),
-    on every day from today to the booking horizon."""
-    gained = {
-        weekday: added_ranges(_minutes_ranges(before.get(weekday, [])), _minutes_ranges(ranges))
-        for weekday, ranges in after.items()
-    }
-    if not any(gained.values()):
-        return []
-    tz = ZoneInfo(practice.timezone)
-    today = timezone.now().astimezone(tz).date()
-    horizon = (
-        BookingPolicy.objects.filter(practice=practice)
-        .values_list("horizon_days", flat=True)
-        .first()
-        or BookingPolicy._meta.get_field("horizon_days").default
-    )
-    windows = []
-    for offset in range(horizon + 1):
-        day = today + timedelta(days=offset)
-        for start, end in gained.get(day.weekday(), []):
-            windows.append(
-                (
-                    at_local_time(day, time(*divmod(start, 60)), tz),
-                    at_local_time(day, time(*divmod(end, 60)), tz)
-                    if end < 24 * 60
-                    else at_local_time(day + timedelta(days=1), time(), tz),
-                )
-            )
-    return windows
-
-
-def _weekly_ranges(*, professional) -> dict[int, list[TimeRange]]:
-    weekly: dict[int, list[TimeRange]] = {}
-    for weekday, start, end in WorkingHours.objects.filter(professional=professional).values_list(
-        "weekday", "start_time", "end_time"
-    ):
-        weekly.setdefault(weekday, []).append((start, end))
-    return weekly
-
-
 def check_day_ranges(ranges: Sequence[TimeRange]) -> None:
     """Each range must end after it starts, and the ranges of one day must not overlap."""
     for start, end in ranges:
@@ -138,7 +66,6 @@ def check_day_ranges(ranges: Sequence[TimeRange]) -> None:
             )
 
 
-@transaction.atomic
 def working_hours_set(
     *,
     practice: Practice,
@@ -156,56 +83,39 @@ def working_hours_set(
         except ServiceError as error:
             error.field = f"day_{weekday}"
             raise
-    before = {} if professional is None else _weekly_ranges(professional=professional)
-    WorkingHours.objects.filter(practice=practice, professional=professional).delete()
-    rows = WorkingHours.objects.bulk_create(
-        WorkingHours(
-            practice=practice,
-            professional=professional,
-            weekday=weekday,
-            start_time=start,
-            end_time=end,
+    with schedule_change(practice_ids=[practice.pk]):
+        WorkingHours.objects.filter(practice=practice, professional=professional).delete()
+        return WorkingHours.objects.bulk_create(
+            WorkingHours(
+                practice=practice,
+                professional=professional,
+                weekday=weekday,
+                start_time=start,
+                end_time=end,
+            )
+            for weekday, day_ranges in sorted(ranges.items())
+            for start, end in sorted(day_ranges)
         )
-        for weekday, day_ranges in sorted(ranges.items())
-        for start, end in sorted(day_ranges)
-    )
-    if professional is not None:  # the template books nothing itself: it is only copied
-        _offer_freed_on_commit(
-            practice=practice,
-            professionals=[professional],
-            windows=_new_hours_windows(practice=practice, before=before, after=ranges),
-        )
-    schedule_version_bump(practice_id=practice.pk)
-    return rows
 
 
-@transaction.atomic
 def working_hours_apply_default(*, professional: Professional) -> int:
     """Give a professional without hours the practice's default template; returns rows copied."""
-    if WorkingHours.objects.filter(professional=professional).exists():
-        return 0
-    template = WorkingHours.objects.filter(practice_id=professional.practice_id, professional=None)
-    created = WorkingHours.objects.bulk_create(
-        WorkingHours(
-            practice_id=professional.practice_id,
-            professional=professional,
-            weekday=row.weekday,
-            start_time=row.start_time,
-            end_time=row.end_time,
+    with schedule_change(practice_ids=[professional.practice_id]):
+        if WorkingHours.objects.filter(professional=professional).exists():
+            return 0
+        template = WorkingHours.objects.filter(
+            practice_id=professional.practice_id, professional=None
         )
-        for row in template
-    )
-    if created:
-        _offer_freed_on_commit(
-            practice=professional.practice,
-            professionals=[professional],
-            windows=_new_hours_windows(
-                practice=professional.practice,
-                before={},
-                after=_weekly_ranges(professional=professional),
-            ),
+        created = WorkingHours.objects.bulk_create(
+            WorkingHours(
+                practice_id=professional.practice_id,
+                professional=professional,
+                weekday=row.weekday,
+                start_time=row.start_time,
+                end_time=row.end_time,
+            )
+            for row in template
         )
-    schedule_version_bump(practice_id=professional.practice_id)
     return len(created)
 
 
@@ -227,8 +137,8 @@ def time_off_create(
         raise ServiceError(_("The end must be after the start."), field="end_date")
     if reason not in TimeOffReason.values:
         raise ServiceError(_("Choose a valid reason."), field="reason")
-    with transaction.atomic():
-        row = TimeOff.objects.create(
+    with schedule_change(practice_ids=[practice.pk]):
+        return TimeOff.objects.create(
             practice=practice,
             professional=professional,
             start=start,
@@ -237,21 +147,13 @@ def time_off_create(
             reason=reason,
             note=note,
         )
-        schedule_version_bump(practice_id=practice.pk)
-    return row
 
 
-@transaction.atomic
 def time_off_delete(*, time_off: TimeOff) -> None:
-    """Remove time off (a holiday too): its time goes to the waiting list once committed."""
-    if time_off.professional_id is not None:
-        freed = [time_off.professional]
-    else:
-        freed = list(Professional.objects.filter(practice_id=time_off.practice_id, is_active=True))
-    start, end = time_off.start, time_off.end
-    time_off.delete()
-    _offer_freed_on_commit(practice=time_off.practice, professionals=freed, windows=[(start, end)])
-    schedule_version_bump(practice_id=time_off.practice_id)
+    """Remove time off (a holiday too): the time it frees goes to the waiting list once
+    committed."""
+    with schedule_change(practice_ids=[time_off.practice_id]):
+        time_off.delete()
 
 
 def local_day_bounds(day: date, last_day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -286,7 +188,6 @@ def _holiday_language(supported: tuple[str, ...], default: str) -> str:
     return "es" if "es" in supported else default
 
 
-@transaction.atomic
 def time_off_import_holidays(
     *, practice: Practice, year: int, country: str, subdivision: str = ""
 ) -> int:
@@ -323,8 +224,8 @@ def time_off_import_holidays(
         ).values_list("start", flat=True)
     )
     new_rows = [row for row in rows if row.start not in existing]
-    TimeOff.objects.bulk_create(new_rows)
-    schedule_version_bump(practice_id=practice.pk)
+    with schedule_change(practice_ids=[practice.pk]):
+        TimeOff.objects.bulk_create(new_rows)
     return len(new_rows)
 
 

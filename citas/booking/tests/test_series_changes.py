@@ -148,3 +148,30 @@ def test_a_move_to_another_professional_lists_every_conflict_and_moves_none(s):
     rows = Appointment.objects.filter(pk__in=[a.pk for a in appointments])
     assert {a.professional_id for a in rows} == {s.professional.pk}
     assert list(Notification.objects.values_list("pk", "status")) == before
+
+
+def test_a_series_cancellation_cancels_each_invited_event_with_a_higher_sequence(s):
+    appointments = _series_of_four(s)
+    (invitation,) = client_emails(NotificationKind.CONFIRMED)
+    invited = {str(e["UID"]): e["SEQUENCE"] for e in calendar_of(invitation).walk("VEVENT")}
+    moved = appointments[2]
+    series_move(
+        appointment=moved, scope=SeriesScope.THIS, start=moved.start + timedelta(hours=1), by=None
+    )
+    Notification.objects.update(status="sent")
+
+    series_cancel(appointment=appointments[0], scope=SeriesScope.ALL, by=None)
+
+    (email,) = client_emails(NotificationKind.CANCELLED)
+    calendar = calendar_of(email)
+    assert calendar["METHOD"] == "CANCEL"
+    events = calendar.walk("VEVENT")
+    assert sorted(str(e["UID"]) for e in events) == sorted(invited)
+    assert len(events) == len(appointments)
+    sequences = {str(e["UID"]): e["SEQUENCE"] for e in events}
+    assert all(sequences[uid] > invited[uid] for uid in invited)
+    moved_uid = next(uid for uid in invited if uid.startswith(f"appointment-{moved.pk}@"))
+    assert sequences[moved_uid] == invited[moved_uid] + 2  # past its move's sequence too
+    assert {str(e["STATUS"]) for e in events} == {"CANCELLED"}
+    starts = sorted(e.decoded("DTSTART") for e in events)
+    assert starts[2] == moved.start + timedelta(hours=1)

@@ -13,9 +13,10 @@ from citas.booking.tasks import expire_waitlist_offers
 from citas.booking.waitlist import waitlist_expire_offers
 from citas.core.factories import TimeOffFactory, UserFactory, enable_two_factor
 from citas.notifications.models import Notification, NotificationKind
+from citas.scheduling.changes import subtracted
 from citas.scheduling.models import TimeOffReason
 from citas.scheduling.selectors import policy_for
-from citas.scheduling.services import added_ranges, time_off_delete, working_hours_set
+from citas.scheduling.services import time_off_delete, working_hours_set
 
 from .helpers import bookable_practice
 from .waitlist_helpers import MADRID, NOW, THURSDAY, THURSDAY_TEN, free, waiting
@@ -160,8 +161,8 @@ def test_time_freed_by_a_schedule_change_that_is_still_taken_is_not_offered(
         ([(540, 840)], [(600, 700)], []),
     ],
 )
-def test_added_ranges(old, new, added):
-    assert added_ranges(old, new) == added
+def test_the_minutes_new_hours_add(old, new, added):
+    assert subtracted(new, old) == added
 
 
 # --- offers that expire unclaimed --------------------------------------------------------------

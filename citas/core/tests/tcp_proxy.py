@@ -14,13 +14,13 @@ from citas.notifications.tests.smtp_sink import free_port
 
 
 class TcpProxy:
-    def __init__(self, target_host: str, target_port: int):
+    def __init__(self, target_host: str, target_port: int, listen_host: str = "127.0.0.1"):
         self.target = (target_host, target_port)
         self.port = free_port()
         self.mode = "open"  # "open", "cut", "stall"
         self._lock = threading.Lock()
         self._sockets: set[socket.socket] = set()
-        self._listener = socket.create_server(("127.0.0.1", self.port))
+        self._listener = socket.create_server((listen_host, self.port))
         self._stop = threading.Event()
         threading.Thread(target=self._accept, daemon=True).start()
 

@@ -115,3 +115,40 @@ def test_renewing_needs_a_post(client, s, upcoming, entry):
     assert client.get(url).status_code == 405
     assert Appointment.objects.get(pk=upcoming.pk).token == upcoming.token
     assert WaitlistEntry.objects.get(pk=entry.pk).token == entry.token
+
+
+def test_the_new_manage_link_can_be_emailed_to_the_client(client, s, upcoming):
+    client.force_login(member_of(s.practice, Role.RECEPTION).user)
+    old = upcoming.token
+
+    response = client.post(
+        reverse("booking_staff:appointment_link_renew", args=[upcoming.pk]),
+        {"send": "1"},
+        follow=True,
+    )
+
+    upcoming.refresh_from_db()
+    assert upcoming.client.email in response.content.decode()
+    row = Notification.objects.get(kind=NotificationKind.NEW_LINK)
+    assert (row.channel, row.recipient, row.appointment_id) == (
+        Channel.EMAIL,
+        upcoming.client.email,
+        upcoming.pk,
+    )
+    assert row.payload["token"] == upcoming.token
+    from citas.notifications.rendering import render_notification
+
+    rendered = render_notification(row)
+    assert reverse("manage:page", args=[upcoming.token]) in rendered.text
+    assert reverse("manage:page", args=[upcoming.token]) in rendered.html
+    assert old not in rendered.text + rendered.html
+    assert rendered.attachments == []
+    assert "enlace" in rendered.subject.lower()
+
+
+def test_without_asking_nothing_is_emailed(client, s, upcoming):
+    client.force_login(member_of(s.practice, Role.RECEPTION).user)
+
+    client.post(reverse("booking_staff:appointment_link_renew", args=[upcoming.pk]))
+
+    assert not Notification.objects.filter(kind=NotificationKind.NEW_LINK).exists()
