@@ -343,17 +343,20 @@ SESSION_LIFETIME_STAFF = env.int("SESSION_LIFETIME_STAFF", default=12 * 60 * 60)
 SESSION_LIFETIME_CLIENT = env.int("SESSION_LIFETIME_CLIENT", default=SESSION_COOKIE_AGE)
 
 # Booking abuse (citas.booking.abuse): upcoming online bookings a client (one email address) may
-# hold per practice; booking attempts per email address and per practice and hour (on top of
-# the per-address limit); availability reads per IP address and hour (page and API; 0 turns
-# that limit off, as `make loadtest` does for its own server).
+# hold per practice and the practice's online bookings per hour before online booking pauses
+# (both the starting values of a new practice's booking rules, which its managers change);
+# booking attempts per email address and per practice and hour (on top of the per-address
+# limit); availability reads per IP address and hour (page and API; 0 turns that limit off, as
+# `make loadtest` does for its own server).
 BOOKING_MAX_UPCOMING_PER_CLIENT = env.int("BOOKING_MAX_UPCOMING_PER_CLIENT", default=3)
+BOOKING_MAX_ONLINE_PER_PRACTICE_HOUR = env.int("BOOKING_MAX_ONLINE_PER_PRACTICE_HOUR", default=100)
 BOOKING_ATTEMPTS_PER_EMAIL_HOUR = env.int("BOOKING_ATTEMPTS_PER_EMAIL_HOUR", default=5)
 BOOKING_ATTEMPTS_PER_PRACTICE_HOUR = env.int("BOOKING_ATTEMPTS_PER_PRACTICE_HOUR", default=200)
 AVAILABILITY_READS_PER_HOUR = env.int("AVAILABILITY_READS_PER_HOUR", default=600)
 # Proof-of-work challenge (citas.booking.challenge): wanted once an address has made this many
 # booking attempts in the hour, or an email address has (0: always), and whenever a practice
-# has taken PRACTICE_AFTER_BOOKINGS new public bookings in the hour; the work (numbers to try)
-# and the lifetime (seconds).
+# has taken its booking rules' number of new online bookings in the hour (PRACTICE_AFTER_BOOKINGS
+# is where a new practice starts); the work (numbers to try) and the lifetime (seconds).
 BOOKING_CHALLENGE_AFTER_ATTEMPTS = env.int("BOOKING_CHALLENGE_AFTER_ATTEMPTS", default=3)
 BOOKING_CHALLENGE_PRACTICE_AFTER_BOOKINGS = env.int(
     "BOOKING_CHALLENGE_PRACTICE_AFTER_BOOKINGS", default=30

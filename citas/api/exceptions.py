@@ -13,6 +13,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from citas.core.errors import ServiceError
 
 CONFLICT_CODES = {"slot_taken"}
+TOO_MANY_CODES = {"too_many_bookings"}  # booking.rules.OnlineBookingPaused, with retry_after
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -63,6 +64,9 @@ def api_exception_handler(exc, context):
     if isinstance(exc, ServiceError):
         message = str(exc.message)
         fields = {exc.field: [message]} if exc.field else {}
+        if exc.code in TOO_MANY_CODES:
+            retry = {"Retry-After": str(exc.retry_after)}
+            return error_response(exc.code, message, status_code=429, headers=retry)
         status_code = 409 if exc.code in CONFLICT_CODES else 400
         return error_response(exc.code, message, status_code=status_code, fields=fields)
     if isinstance(exc, RequestDataTooBig):

@@ -1,8 +1,9 @@
 """Booking abuse limits kept in the cache, on top of the per-address limit of the booking page
 and the API's throttles: attempts per email address and per practice (so that many addresses
 cannot flood one inbox, nor one address be hammered from many machines), and availability
-reads per address. The cap on upcoming appointments per client is a booking rule
-(services.check_upcoming_cap)."""
+reads per address. The cap on upcoming appointments per client and the practice's ceiling of
+online bookings per hour are booking rules each practice sets (services.check_upcoming_cap,
+rules.check_online_bookings_per_hour)."""
 
 from django.conf import settings
 from django.core.cache import cache

@@ -1,8 +1,8 @@
 """Proof-of-work challenge (ALTCHA, self-hosted) in front of public bookings.
 
 Once an IP address, or an email address, has made BOOKING_CHALLENGE_AFTER_ATTEMPTS booking
-attempts in the hour (0: always), or a practice has taken BOOKING_CHALLENGE_PRACTICE_AFTER_BOOKINGS
-new public bookings in the hour (a burst spread over many machines and addresses), the booking
+attempts in the hour (0: always), or a practice has taken the number of new public bookings in
+the hour its booking rules set (a burst spread over many machines and addresses), the booking
 page and the public API want a solved challenge with the booking: the
 browser's widget finds a number n with sha256(salt + n) == challenge, which costs a bot real
 CPU per booking and costs the server one hash to check. Challenges are signed (HMAC), expire,
@@ -19,6 +19,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from citas.scheduling.models import BookingPolicy, default_challenge_after_bookings_hour
 
 from .abuse import HOUR, _count
 
@@ -52,8 +54,18 @@ def _practice_key(practice_id: int) -> str:
 
 
 def _practice_busy(practice_id: int) -> bool:
+    """The practice took its booking rules' number of new online bookings this hour."""
     bookings = cache.get(_practice_key(practice_id), 0)
-    return bookings >= settings.BOOKING_CHALLENGE_PRACTICE_AFTER_BOOKINGS
+    if not bookings:  # the threshold is at least 1: no need to read it
+        return False
+    threshold = (
+        BookingPolicy.objects.filter(practice_id=practice_id)
+        .values_list("challenge_after_bookings_hour", flat=True)
+        .first()
+    )
+    if threshold is None:  # rules never saved: a new practice's
+        threshold = default_challenge_after_bookings_hour()
+    return bookings >= threshold
 
 
 def note_public_booking(practice_id: int) -> None:

@@ -64,15 +64,20 @@ def lock_professionals(*professionals: Professional) -> None:
     )
 
 
-def lock_client_address(*, practice_id: int, email: str) -> None:
-    """Queue one address's online bookings at one practice behind each other until the
-    transaction ends, so the upcoming-appointments cap counts what the other booking saved.
-    Bookings of different professionals take no common row lock, so without this two of them
-    could both count N-1 and both save. A transaction-level advisory lock on practice +
-    normalised address (SQLite needs none: BEGIN IMMEDIATE already serialises writers)."""
+def lock_online_bookings(*, practice_id: int) -> None:
+    """Queue a practice's online bookings behind each other until the transaction ends, so
+    that the hourly ceiling and each address's upcoming-appointments cap (services.
+    check_online_bookings_per_hour, check_upcoming_cap) count what the other booking saved:
+    bookings of different professionals take no common row lock, so without this two of them
+    could both count N-1 and both save. Taken before the professionals' locks."""
+    _advisory_xact_lock(f"online-bookings:{practice_id}")
+
+
+def _advisory_xact_lock(name: str) -> None:
+    """A transaction-level advisory lock on `name` (SQLite needs none: BEGIN IMMEDIATE
+    already serialises writers)."""
     if connection.vendor != "postgresql":
         return
-    name = f"upcoming-cap:{practice_id}:{email.strip().casefold()}"
     key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])

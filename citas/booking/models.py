@@ -275,6 +275,13 @@ class Appointment(BaseModel):
                 condition=Q(status__in=["no_show", "cancelled"]),
                 name="appt_missed_practice_start",
             ),
+            # services.check_online_bookings_per_hour: a practice's online bookings of the last
+            # hour; only those channels' rows.
+            models.Index(
+                fields=["practice", "created_at"],
+                condition=Q(channel__in=["public", "api"]),
+                name="appt_online_practice_created",
+            ),
             # attendance.release_candidates: unconfirmed appointments starting soon.
             models.Index(
                 fields=["start"],

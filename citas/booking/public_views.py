@@ -32,6 +32,7 @@ from .abuse import availability_reads_exceeded, booking_attempt_refusal
 from .challenge import challenge_refusal, challenge_shown, note_public_booking, widget_strings
 from .email_check import appointment_for_email_check, needs_email_check
 from .forms import ANY, BookingForm, StepForm, format_start
+from .rules import OnlineBookingPaused
 from .selectors import appointment_for_token
 from .services import (
     EMAIL_CHECK_LAPSED,
@@ -383,6 +384,9 @@ def booking_submit(request: HttpRequest, practice_slug: str) -> HttpResponse:
             context = _steps(practice, _retry_params(form, practice, keep_start=False), now=now)
             context["errors"].append(error.message)
             return _render(request, context, status=409)
+        except OnlineBookingPaused as error:
+            heading = _("Too many bookings right now")
+            return _too_many(request, practice, message=error.message, heading=heading)
         except ServiceError as error:
             add_service_error(form, error)
         else:

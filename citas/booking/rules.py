@@ -8,9 +8,10 @@ inside their transactions.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from math import ceil
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db.models import Count, Min, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -23,7 +24,7 @@ from citas.scheduling.availability import Interval, SlotRequest, WorkingRange, i
 from citas.scheduling.models import TimeOff, WorkingHours
 from citas.scheduling.selectors import policy_for
 
-from .models import Appointment
+from .models import Appointment, AppointmentChannel
 
 
 class SlotTaken(ServiceError):
@@ -33,6 +34,38 @@ class SlotTaken(ServiceError):
             field="start",
             code="slot_taken",
         )
+
+
+class OnlineBookingPaused(ServiceError):
+    """The practice took its booking rules' most online bookings in the last hour; the API
+    answers 429 with Retry-After, the booking page a page asking to call the practice."""
+
+    def __init__(self, *, retry_after: int):
+        super().__init__(
+            _(
+                "This practice has received a lot of online bookings in the last hour, so "
+                "online booking is paused for now. Please call the practice to book, or try "
+                "again later."
+            ),
+            code="too_many_bookings",
+        )
+        self.retry_after = retry_after
+
+
+ONLINE_CHANNELS = (AppointmentChannel.PUBLIC, AppointmentChannel.API)
+HOUR = timedelta(hours=1)
+
+
+def check_online_bookings_per_hour(*, practice, most: int, now: datetime) -> None:
+    """At most `most` bookings from the booking page and the API in the hour before `now`
+    (a sliding hour; cancelled and released ones count too: the burst is what is limited).
+    The caller holds the practice's online-booking lock (locking.lock_online_bookings)."""
+    window = Appointment.all_objects.filter(
+        practice=practice, channel__in=ONLINE_CHANNELS, created_at__gt=now - HOUR
+    ).aggregate(count=Count("pk"), first=Min("created_at"))
+    if window["count"] >= most:
+        frees_at = window["first"] + HOUR
+        raise OnlineBookingPaused(retry_after=max(1, ceil((frees_at - now).total_seconds())))
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from citas.calendars.services import push_on_commit
 from citas.catalog.models import Service
@@ -27,7 +26,7 @@ from citas.practices.models import Practice, Professional
 from citas.scheduling.selectors import policy_for
 from citas.scheduling.services import schedule_version_bump
 
-from .locking import guard_overlap, lock_client_address, lock_professionals
+from .locking import guard_overlap, lock_online_bookings, lock_professionals
 from .models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -46,6 +45,7 @@ from .rules import (
     check_client_window,
     check_free_slot,
     check_length,
+    check_online_bookings_per_hour,
     check_overlap,
     check_started,
     slot_for,
@@ -142,10 +142,9 @@ def _record(
 # --- booking and rescheduling ----------------------------------------------------------------
 
 
-def check_upcoming_cap(*, practice: Practice, email: str, now: datetime) -> None:
-    """Clients book online at most BOOKING_MAX_UPCOMING_PER_CLIENT upcoming appointments per
-    practice: nobody can hold a practice's free time with one address."""
-    most = settings.BOOKING_MAX_UPCOMING_PER_CLIENT
+def check_upcoming_cap(*, practice: Practice, email: str, most: int, now: datetime) -> None:
+    """Clients book online at most `most` upcoming appointments per practice (its booking
+    rules): nobody can hold a practice's free time with one address."""
     if email and upcoming_active_count(practice=practice, email=email, now=now) >= most:
         raise ServiceError(
             ngettext(
@@ -197,9 +196,18 @@ def appointment_book(
     slot = slot_for(service, start)
 
     def save() -> Appointment:
-        if by_client and client.email:
-            lock_client_address(practice_id=practice.pk, email=client.email)
-            check_upcoming_cap(practice=practice, email=client.email, now=now)
+        policy = policy_for(practice)
+        if by_client:
+            lock_online_bookings(practice_id=practice.pk)
+            check_online_bookings_per_hour(
+                practice=practice, most=policy.max_online_bookings_hour, now=now
+            )
+            check_upcoming_cap(
+                practice=practice,
+                email=client.email,
+                most=policy.max_upcoming_per_client,
+                now=now,
+            )
         lock_professionals(professional)
         release_lapsed_holds(professional=professional, slot=slot, now=now)
         if override_policy:
@@ -213,7 +221,6 @@ def appointment_book(
                 now=now,
                 exclude_pk=None,
             )
-        policy = policy_for(practice)
         pending = email_check or (
             by_client
             and (
@@ -562,7 +569,7 @@ def email_check_lapsed(appointment: Appointment, now: datetime) -> bool:
     return appointment.status != AppointmentStatus.PENDING or appointment.unverified_until <= now
 
 
-EMAIL_CHECK_LAPSED = _lazy(
+EMAIL_CHECK_LAPSED = gettext_lazy(
     "The time to confirm this booking has run out and the time was released. You can book again."
 )
 

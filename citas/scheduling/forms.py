@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 from django import forms
+from django.core.validators import MinValueValidator
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -247,6 +248,15 @@ class HolidayImportForm(forms.Form):
         return cleaned
 
 
+ABUSE_LIMITS = (
+    "max_upcoming_per_client",
+    "challenge_after_bookings_hour",
+    "max_online_bookings_hour",
+)
+# Booking rules a form may leave out or empty: the current value stays.
+KEPT_WHEN_EMPTY = ("waitlist_offer_valid_minutes", "waitlist_offers_per_slot", *ABUSE_LIMITS)
+
+
 class BookingPolicyForm(forms.ModelForm):
     class Meta:
         model = BookingPolicy
@@ -265,6 +275,9 @@ class BookingPolicyForm(forms.ModelForm):
             "no_show_action",
             "waitlist_offer_valid_minutes",
             "waitlist_offers_per_slot",
+            "max_upcoming_per_client",
+            "challenge_after_bookings_hour",
+            "max_online_bookings_hour",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -274,9 +287,25 @@ class BookingPolicyForm(forms.ModelForm):
         # Only meaningful when the email check is on; a form without it keeps the current value.
         self.fields["email_check_minutes"].required = False
 
-        # Left empty, the waiting list's settings keep their current value.
-        for name in ("waitlist_offer_valid_minutes", "waitlist_offers_per_slot"):
+        # Left empty, these keep their current value.
+        for name in KEPT_WHEN_EMPTY:
             self.fields[name].required = False
+        # A negative limit is told "at least 1", not the positive field's "at least 0".
+        for name in ABUSE_LIMITS:
+            field = self.fields[name]
+            field.validators = [
+                validator
+                for validator in field.validators
+                if not isinstance(validator, MinValueValidator)
+            ] + [MinValueValidator(1)]
+            field.widget.attrs["min"] = 1
+
+    def rule_fields(self) -> list:
+        """The page shows the abuse limits apart, after every other rule."""
+        return [self[name] for name in self.fields if name not in ABUSE_LIMITS]
+
+    def abuse_limit_fields(self) -> list:
+        return [self[name] for name in ABUSE_LIMITS]
 
     def clean_no_show_action(self) -> str:
         return self.cleaned_data["no_show_action"] or self.instance.no_show_action
@@ -285,16 +314,11 @@ class BookingPolicyForm(forms.ModelForm):
         value = self.cleaned_data["email_check_minutes"]
         return self.instance.email_check_minutes if value is None else value
 
-    def clean_waitlist_offer_valid_minutes(self) -> int:
-        value = self.cleaned_data["waitlist_offer_valid_minutes"]
-        return self.instance.waitlist_offer_valid_minutes if value is None else value
-
-    def clean_waitlist_offers_per_slot(self) -> int:
-        value = self.cleaned_data["waitlist_offers_per_slot"]
-        return self.instance.waitlist_offers_per_slot if value is None else value
-
     def clean(self):
         cleaned = super().clean()
+        for name in KEPT_WHEN_EMPTY:
+            if name in cleaned and cleaned[name] is None:
+                cleaned[name] = getattr(self.instance, name)
         error = release_rule_error(
             asked=cleaned.get("confirmation_request_hours"),
             release=cleaned.get("release_unconfirmed_hours"),

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -105,6 +106,31 @@ MAX_CONFIRMATION_HOURS = 24 * 14
 MIN_WAITLIST_OFFER_MINUTES = 15
 MAX_WAITLIST_OFFER_MINUTES = 48 * 60
 MAX_WAITLIST_OFFERS_PER_SLOT = 20
+
+
+# Booking-abuse limits a manager tunes (citas.booking.abuse and .challenge): a client's upcoming
+# online appointments, and the practice's online bookings per hour before everyone solves the
+# anti-spam check and before online booking pauses. New practices start from the environment's
+# values (BOOKING_MAX_UPCOMING_PER_CLIENT, BOOKING_CHALLENGE_PRACTICE_AFTER_BOOKINGS,
+# BOOKING_MAX_ONLINE_PER_PRACTICE_HOUR), brought into these ranges.
+MAX_UPCOMING_PER_CLIENT = 100
+MAX_ONLINE_BOOKINGS_PER_HOUR = 10_000
+
+
+def _within(value: int, most: int) -> int:
+    return min(max(value, 1), most)
+
+
+def default_max_upcoming_per_client() -> int:
+    return _within(settings.BOOKING_MAX_UPCOMING_PER_CLIENT, MAX_UPCOMING_PER_CLIENT)
+
+
+def default_challenge_after_bookings_hour() -> int:
+    return _within(settings.BOOKING_CHALLENGE_PRACTICE_AFTER_BOOKINGS, MAX_ONLINE_BOOKINGS_PER_HOUR)
+
+
+def default_max_online_bookings_hour() -> int:
+    return _within(settings.BOOKING_MAX_ONLINE_PER_PRACTICE_HOUR, MAX_ONLINE_BOOKINGS_PER_HOUR)
 
 
 class NoShowAction(models.TextChoices):
@@ -225,6 +251,33 @@ class BookingPolicy(BaseModel):
         validators=[MinValueValidator(1), MaxValueValidator(MAX_WAITLIST_OFFERS_PER_SLOT)],
         help_text=_("They get the offer at once; the first to claim it books it."),
     )
+    max_upcoming_per_client = models.PositiveSmallIntegerField(
+        _("upcoming appointments per client (online)"),
+        default=default_max_upcoming_per_client,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_UPCOMING_PER_CLIENT)],
+        help_text=_(
+            "The most upcoming appointments one email address can book online. The practice "
+            "can always book more for them. From 1 to 100."
+        ),
+    )
+    challenge_after_bookings_hour = models.PositiveIntegerField(
+        _("online bookings per hour before everyone gets the anti-spam check"),
+        default=default_challenge_after_bookings_hour,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_ONLINE_BOOKINGS_PER_HOUR)],
+        help_text=_(
+            "Past this many bookings in one hour (booking page and API together), every client "
+            "must pass the “I'm not a robot” check to book. From 1 to 10,000."
+        ),
+    )
+    max_online_bookings_hour = models.PositiveIntegerField(
+        _("online bookings per hour at most"),
+        default=default_max_online_bookings_hour,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_ONLINE_BOOKINGS_PER_HOUR)],
+        help_text=_(
+            "Once this many have come in within an hour, online booking pauses and clients are "
+            "asked to call the practice. From 1 to 10,000."
+        ),
+    )
 
     class Meta:
         verbose_name = _("booking policy")
@@ -245,6 +298,17 @@ class BookingPolicy(BaseModel):
                     waitlist_offers_per_slot__lte=MAX_WAITLIST_OFFERS_PER_SLOT,
                 ),
                 name="booking_policy_waitlist_ranges",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    max_upcoming_per_client__gte=1,
+                    max_upcoming_per_client__lte=MAX_UPCOMING_PER_CLIENT,
+                    challenge_after_bookings_hour__gte=1,
+                    challenge_after_bookings_hour__lte=MAX_ONLINE_BOOKINGS_PER_HOUR,
+                    max_online_bookings_hour__gte=1,
+                    max_online_bookings_hour__lte=MAX_ONLINE_BOOKINGS_PER_HOUR,
+                ),
+                name="booking_policy_abuse_limit_ranges",
             ),
             # Releasing only makes sense after asking: the client must have had the chance.
             models.CheckConstraint(

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from citas.core.errors import ServiceError
@@ -15,6 +16,8 @@ from citas.practices.models import Practice, Professional
 from .changes import schedule_change
 from .models import (
     MAX_HORIZON_DAYS,
+    MAX_ONLINE_BOOKINGS_PER_HOUR,
+    MAX_UPCOMING_PER_CLIENT,
     MAX_WAITLIST_OFFER_MINUTES,
     MAX_WAITLIST_OFFERS_PER_SLOT,
     MIN_WAITLIST_OFFER_MINUTES,
@@ -259,8 +262,12 @@ def booking_policy_update(
     email_check_minutes: int = 30,
     waitlist_offer_valid_minutes: int | None = None,
     waitlist_offers_per_slot: int | None = None,
+    max_upcoming_per_client: int | None = None,
+    challenge_after_bookings_hour: int | None = None,
+    max_online_bookings_hour: int | None = None,
 ) -> BookingPolicy:
-    """Save the booking rules; the waiting list's two settings keep their value when None."""
+    """Save the booking rules; the waiting list's settings and the abuse limits keep their
+    value when None."""
     if not 1 <= horizon_days <= MAX_HORIZON_DAYS:
         raise ServiceError(
             _("The booking horizon must be between 1 and %(max)d days.")
@@ -293,6 +300,24 @@ def booking_policy_update(
             % {"max": MAX_WAITLIST_OFFERS_PER_SLOT},
             field="waitlist_offers_per_slot",
         )
+    limits = {
+        "max_upcoming_per_client": (max_upcoming_per_client, MAX_UPCOMING_PER_CLIENT),
+        "challenge_after_bookings_hour": (
+            challenge_after_bookings_hour,
+            MAX_ONLINE_BOOKINGS_PER_HOUR,
+        ),
+        "max_online_bookings_hour": (max_online_bookings_hour, MAX_ONLINE_BOOKINGS_PER_HOUR),
+    }
+    for field, (value, most) in limits.items():
+        if value is not None and not 1 <= value <= most:
+            raise ServiceError(
+                _("Give a whole number from 1 to %(max)s.")
+                % {"max": number_format(most, force_grouping=True)},
+                field=field,
+            )
+    for field, (value, _most) in limits.items():
+        if value is not None:
+            setattr(policy, field, value)
     policy.min_notice_minutes = min_notice_minutes
     policy.horizon_days = horizon_days
     policy.slot_step_minutes = slot_step_minutes

@@ -146,7 +146,9 @@ def test_forty_way_races_over_professionals_and_any_never_answer_500(monkeypatch
     settings.BOOKING_ATTEMPTS_PER_PRACTICE_HOUR = 100_000
     settings.BOOKING_ATTEMPTS_PER_EMAIL_HOUR = 100_000
     settings.AVAILABILITY_READS_PER_HOUR = 100_000
+    # Where the new practice's booking rules start (brought down to their maxima).
     settings.BOOKING_MAX_UPCOMING_PER_CLIENT = 100_000
+    settings.BOOKING_MAX_ONLINE_PER_PRACTICE_HOUR = 100_000
     practice = Practice()
     kinds = [spread, anyone, staff]
     outcomes = []

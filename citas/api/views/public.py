@@ -223,9 +223,12 @@ class PublicBooking(PublicView):
         description=_(
             "Book a free slot as a client, under the same rules as the public booking page. "
             "Rate-limited per IP address, per email address and per practice; a client holds "
-            "at most a few upcoming appointments per practice. After a few attempts from one "
-            "address the booking needs a solved proof-of-work challenge in `altcha` (get one "
-            "from the challenge endpoint); without it the answer is 400 `challenge_failed`."
+            "at most a few upcoming appointments per practice (400 `too_many_upcoming`). Past "
+            "the practice's most online bookings per hour the answer is 429 "
+            "`too_many_bookings` with Retry-After. After a few attempts from one address, or "
+            "a busy hour at the practice, the booking needs a solved proof-of-work challenge "
+            "in `altcha` (get one from the challenge endpoint); without it the answer is 400 "
+            "`challenge_failed`."
         ),
     )
     def post(self, request, slug: str):

@@ -12,6 +12,7 @@ from citas.core.factories import (
     WorkingHoursFactory,
 )
 from citas.practices.models import Practice, Professional
+from citas.scheduling.models import BookingPolicy
 from citas.scheduling.selectors import policy_for
 
 
@@ -37,6 +38,11 @@ def bookable_practice(**policy) -> Setup:
         setattr(rules, name, value)
     rules.save()
     return Setup(practice, professional, service, ClientFactory(practice=practice))
+
+
+def set_rules(s: Setup, **values) -> None:
+    """Change the practice's saved booking rules (as its manager would on the rules page)."""
+    BookingPolicy.objects.filter(practice=s.practice).update(**values)
 
 
 def colleague(service: Service) -> Professional:

@@ -18,6 +18,8 @@ from citas.booking.models import Appointment, AppointmentStatus
 from citas.booking.public_views import BOOKINGS_PER_HOUR
 from citas.core.factories import AppointmentFactory, ClientFactory
 
+from .helpers import set_rules
+
 pytestmark = pytest.mark.django_db
 MADRID = ZoneInfo("Europe/Madrid")
 NOW = datetime(2026, 11, 30, 8, tzinfo=MADRID)  # a Monday
@@ -78,7 +80,7 @@ def test_many_addresses_from_one_ip_stop_at_the_per_ip_limit(client, s):
 
 @pytest.mark.parametrize("channel", ["page", "api"])
 def test_one_address_from_many_ips_stops_at_the_per_email_limit(client, s, settings, channel):
-    settings.BOOKING_MAX_UPCOMING_PER_CLIENT = 100  # the burst, not the cap, is under test
+    set_rules(s, max_upcoming_per_client=100)  # the burst, not the cap, is under test
     book = _submit if channel == "page" else _api_book
     responses = [
         book(client, s, n, "Victima@Example.com", f"203.0.113.{n}")
@@ -116,7 +118,7 @@ def test_an_invalid_form_does_not_count_against_the_email(client, s, settings):
 
 @pytest.mark.parametrize("channel", ["page", "api"])
 def test_a_client_holds_at_most_the_cap_of_upcoming_appointments(client, s, settings, channel):
-    settings.BOOKING_MAX_UPCOMING_PER_CLIENT = 3
+    set_rules(s, max_upcoming_per_client=3)
     book = _submit if channel == "page" else _api_book
     for n in range(3):
         assert book(client, s, n, "ana@example.com", f"203.0.113.{n}").status_code in (201, 302)
@@ -131,7 +133,7 @@ def test_a_client_holds_at_most_the_cap_of_upcoming_appointments(client, s, sett
 
 
 def test_past_and_other_practices_appointments_do_not_count(client, s, settings):
-    settings.BOOKING_MAX_UPCOMING_PER_CLIENT = 1
+    set_rules(s, max_upcoming_per_client=1)
     AppointmentFactory(
         professional=s.professional,
         service=s.service,
@@ -145,7 +147,7 @@ def test_past_and_other_practices_appointments_do_not_count(client, s, settings)
 def test_the_practice_itself_may_book_beyond_the_cap(s, settings):
     from citas.booking.services import appointment_book
 
-    settings.BOOKING_MAX_UPCOMING_PER_CLIENT = 1
+    set_rules(s, max_upcoming_per_client=1)
     customer = ClientFactory(practice=s.practice, email="ana@example.com")
     for n in range(2):
         appointment_book(

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from citas.booking.models import Appointment
-from citas.booking.tests.helpers import bookable_practice
+from citas.booking.tests.helpers import bookable_practice, set_rules
 from citas.booking.tests.test_abuse import NOW, _form
 
 pytestmark = pytest.mark.django_db
@@ -203,7 +203,7 @@ def test_a_burst_from_many_emails_at_one_ip_needs_the_challenge(client, s, setti
 def test_one_email_from_many_ips_needs_the_challenge(client, s, settings, channel):
     """Moving from machine to machine does not shake off the challenge for one address."""
     settings.BOOKING_CHALLENGE_AFTER_ATTEMPTS = 2
-    settings.BOOKING_MAX_UPCOMING_PER_CLIENT = 10
+    set_rules(s, max_upcoming_per_client=10)
     email = "objetivo@example.com"
 
     def book(n: int, ip: str, payload: str | None = None, address=email):
@@ -227,7 +227,7 @@ def test_many_ips_and_many_emails_at_one_practice_need_the_challenge(client, s, 
     """Past the practice's hourly number of new public bookings, everybody solves the
     challenge there (fresh IP, fresh address), and only there."""
     settings.BOOKING_CHALLENGE_AFTER_ATTEMPTS = 100
-    settings.BOOKING_CHALLENGE_PRACTICE_AFTER_BOOKINGS = 3
+    set_rules(s, challenge_after_bookings_hour=3)
 
     def book(n: int, payload: str | None = None, setup=s):
         email, ip = f"distinta{n}@example.com", f"192.0.2.{n + 1}"

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +20,7 @@ from citas.api.models import every_scope
 from citas.api.services import api_token_create
 from citas.booking.closing import appointments_to_close
 from citas.booking.models import Appointment
+from citas.booking.rules import check_online_bookings_per_hour
 from citas.core.factories import MembershipFactory
 from citas.practices.models import Role
 
@@ -142,3 +144,18 @@ def test_the_past_appointments_to_close_are_read_by_index(history):
 
     for plan in (rows[:25].explain(), rows.filter(status="confirmed")[:500].explain()):
         assert SEQUENTIAL not in plan, plan
+
+
+def test_the_hourly_count_of_online_bookings_reads_by_index(history):
+    # Booked over three years: the last hour is a sliver of the history.
+    Appointment.all_objects.filter(practice=history.practice).update(created_at=F("start"))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE booking_appointment")
+    with CaptureQueriesContext(connection) as captured:
+        check_online_bookings_per_hour(practice=history.practice, most=10_000, now=timezone.now())
+
+    [sql] = [query["sql"] for query in captured.captured_queries]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "appt_online_practice_created" in plan, plan

@@ -3,9 +3,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
+from citas.core.errors import ServiceError
 from citas.core.factories import ProfessionalFactory, TimeOffFactory, WorkingHoursFactory
 from citas.scheduling.models import BookingPolicy, TimeOff, WorkingHours
+from citas.scheduling.selectors import policy_for
+from citas.scheduling.services import booking_policy_update
 
 pytestmark = pytest.mark.django_db
 MADRID = ZoneInfo("Europe/Madrid")
@@ -340,6 +344,79 @@ def test_leaving_the_waiting_list_settings_empty_keeps_them(owner, owner_client)
 
     assert response.status_code == 302
     assert BookingPolicy.objects.get(practice=owner.practice).waitlist_offers_per_slot == 5
+
+
+LIMITS = ("max_upcoming_per_client", "challenge_after_bookings_hour", "max_online_bookings_hour")
+
+
+def test_a_manager_sets_the_booking_abuse_limits(owner, owner_client):
+    data = POLICY | dict(zip(LIMITS, ("2", "15", "40"), strict=True))
+
+    response = owner_client.post(reverse("scheduling:policy"), data)
+
+    assert response.status_code == 302
+    policy = BookingPolicy.objects.get(practice=owner.practice)
+    assert tuple(getattr(policy, name) for name in LIMITS) == (2, 15, 40)
+    page = owner_client.get(reverse("scheduling:policy"), HTTP_ACCEPT_LANGUAGE="es")
+    assert "máximo de reservas en línea por hora" in page.content.decode().lower()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "spanish"),
+    [
+        ("max_upcoming_per_client", "0", "mayor o igual a 1"),
+        ("max_upcoming_per_client", "101", "menor o igual a 100"),
+        ("challenge_after_bookings_hour", "-3", "mayor o igual a 1"),
+        ("challenge_after_bookings_hour", "10001", "menor o igual a 10000"),
+        ("max_online_bookings_hour", "0", "mayor o igual a 1"),
+        ("max_online_bookings_hour", "99999999999", "menor o igual a 10000"),
+        ("max_online_bookings_hour", "cien", "Introduzca un número entero"),
+    ],
+)
+def test_bad_abuse_limits_are_refused_in_spanish(owner, owner_client, field, value, spanish):
+    BookingPolicy.objects.create(practice=owner.practice, max_online_bookings_hour=50)
+
+    response = owner_client.post(
+        reverse("scheduling:policy"), POLICY | {field: value}, HTTP_ACCEPT_LANGUAGE="es"
+    )
+
+    assert response.status_code == 200
+    assert spanish in " ".join(response.context["form"].errors[field])
+    policy = BookingPolicy.objects.get(practice=owner.practice)
+    assert (policy.horizon_days, policy.max_online_bookings_hour) == (90, 50)
+
+
+def test_leaving_the_abuse_limits_empty_keeps_them(owner, owner_client):
+    BookingPolicy.objects.create(
+        practice=owner.practice,
+        max_upcoming_per_client=4,
+        challenge_after_bookings_hour=12,
+        max_online_bookings_hour=50,
+    )
+
+    response = owner_client.post(reverse("scheduling:policy"), POLICY | dict.fromkeys(LIMITS, ""))
+
+    assert response.status_code == 302
+    policy = BookingPolicy.objects.get(practice=owner.practice)
+    assert tuple(getattr(policy, name) for name in LIMITS) == (4, 12, 50)
+    assert policy.horizon_days == 30
+
+
+@pytest.mark.parametrize("field", LIMITS)
+def test_the_service_refuses_a_limit_out_of_range(owner, field):
+    policy = policy_for(owner.practice)
+    rules = {
+        "min_notice_minutes": 60,
+        "horizon_days": 30,
+        "slot_step_minutes": 15,
+        "cancellation_window_hours": 24,
+        "approval_required": False,
+    }
+    with translation.override("es"), pytest.raises(ServiceError) as refused:
+        booking_policy_update(policy=policy, **rules, **{field: 10_001})
+    assert refused.value.field == field
+    assert "Indica un número entero del 1 al" in refused.value.message
+    assert BookingPolicy.objects.get(pk=policy.pk).horizon_days == 90
 
 
 def test_another_practice_gets_404_on_a_professionals_hours(stranger_client):
