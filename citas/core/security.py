@@ -26,11 +26,26 @@ class SecurityHeadersMiddleware:
         return self.process_response(request, self.get_response(request))
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if _kept_out_of_search(request):
+            response.headers.setdefault("X-Robots-Tag", "noindex, nofollow")
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         response.headers.setdefault(
             "Cross-Origin-Resource-Policy", settings.CROSS_ORIGIN_RESOURCE_POLICY
         )
         return response
+
+
+def _kept_out_of_search(request: HttpRequest) -> bool:
+    """Pages behind a sign-in, and every page whose address carries a secret (a manage link, a
+    waiting-list offer, an email check, a booking's confirmation page): robots.txt only asks
+    crawlers not to fetch them, and a link posted somewhere could still be listed; this header
+    asks search engines not to list them at all."""
+    from citas.core.views import PRIVATE_PREFIXES
+
+    match = request.resolver_match
+    return request.path.startswith(tuple(PRIVATE_PREFIXES)) or bool(
+        match and "token" in match.kwargs
+    )
 
 
 @csrf_exempt

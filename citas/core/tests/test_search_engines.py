@@ -47,3 +47,32 @@ def test_every_page_has_a_description(client, path):
     assert description(client.get(path)) == (
         "Reserva, cambia o cancela tus citas por internet con tu consulta."
     )
+
+
+def test_pages_with_a_secret_in_the_address_ask_not_to_be_listed(client):
+    from citas.booking.models import WaitlistEntry
+    from citas.core.factories import AppointmentFactory, ServiceFactory
+
+    appointment = AppointmentFactory()
+    practice = appointment.practice
+    entry = WaitlistEntry.objects.create(
+        practice=practice,
+        service=ServiceFactory(practice=practice),
+        full_name="Ana",
+        email="ana@example.com",
+        first_day=appointment.start.date(),
+        last_day=appointment.start.date(),
+    )
+    secret = [
+        reverse("manage:page", args=[appointment.token]),
+        reverse("public_booking:done", args=[practice.slug, appointment.token]),
+        reverse("public_booking:waitlist_offer", args=[practice.slug, entry.token]),
+        "/accounts/login/",
+        "/mis-citas/",
+    ]
+    for path in secret:
+        response = client.get(path)
+        assert response.status_code in (200, 302), path
+        assert response["X-Robots-Tag"] == "noindex, nofollow", path
+    for path in ("/", reverse("public_booking:page", args=[practice.slug])):
+        assert "X-Robots-Tag" not in client.get(path), path
