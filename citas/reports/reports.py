@@ -296,7 +296,8 @@ def new_vs_returning(practice: Practice, period: Period, **_kwargs) -> Table:
     if period.service_id is not None:
         in_period &= Q(service_id=period.service_id)
     per_client = (
-        Appointment.objects.filter(practice=practice, start__lt=end, status__in=BOOKED_STATUSES)
+        Appointment.all_objects.of_practice(practice)
+        .filter(start__lt=end, status__in=BOOKED_STATUSES)
         .order_by()
         .values("client_id")
         .annotate(

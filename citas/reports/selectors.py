@@ -37,7 +37,7 @@ def local_bounds(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datet
 def appointments_in(practice: Practice, period: Period):
     """The practice's appointments starting in the period, filtered as the period says."""
     start, end = local_bounds(period.first, period.last, period.tz)
-    rows = Appointment.objects.filter(practice=practice, start__gte=start, start__lt=end)
+    rows = Appointment.all_objects.of_practice(practice).filter(start__gte=start, start__lt=end)
     if period.professional_id is not None:
         rows = rows.filter(professional_id=period.professional_id)
     if period.service_id is not None:

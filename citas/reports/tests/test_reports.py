@@ -8,10 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.translation import override
 
-from citas.booking.models import Appointment
+from citas.booking.models import Appointment, Client
 from citas.catalog.models import Service
-from citas.core.factories import AppointmentFactory
-from citas.reports.reports import report_for
+from citas.core.factories import AppointmentFactory, ClientFactory
+from citas.reports.reports import REPORTS, report_for
 
 from .clinic import WEEK, _cancelled_at, at, clinic
 
@@ -171,3 +171,32 @@ def test_late_cancellations_are_joined_once_not_checked_per_appointment(c, name)
         report_for(name, c.practice, c.week(), window_hours=24)
     assert len(queries) == 1
     assert "EXISTS" not in queries[0]["sql"].upper()
+
+
+@pytest.mark.parametrize("name", sorted(REPORTS))
+def test_a_blocked_clients_appointments_count_in_no_report(c, name):
+    before = rows(c, name)
+    eva = ClientFactory(practice=c.practice, full_name="Eva")
+    for day, status in [(19, "completed"), (20, "completed"), (21, "no_show"), (22, "cancelled")]:
+        AppointmentFactory(
+            practice=c.practice,
+            professional=c.luis,
+            service=c.fisio,
+            client=eva,
+            start=at(day, 13),
+            status=status,
+        )
+    assert rows(c, name) != before
+    Client.all_objects.filter(pk=eva.pk).update(blocked_at=at(24, 10))
+
+    assert rows(c, name) == before
+
+
+@pytest.mark.parametrize("name", sorted(REPORTS))
+def test_a_report_joins_no_client_but_to_name_one(c, name):
+    # The blocked clients are a set each row is looked up in, not a join of every row: the
+    # rows then come from the covering index alone (see test_plans.py).
+    with CaptureQueriesContext(connection) as queries, override("en"):
+        report_for(name, c.practice, c.week(), window_hours=24)
+    joins_client = [q["sql"] for q in queries if 'JOIN "booking_client"' in q["sql"]]
+    assert joins_client == ([queries[0]["sql"]] if name == "top-clients" else [])
