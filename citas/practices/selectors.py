@@ -1,11 +1,12 @@
 from dataclasses import dataclass
 
+from django.db.models import Exists, Subquery
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Invitation, Membership
+from .models import Invitation, Membership, Practice
 
 SESSION_KEY = "current_practice_id"
 
@@ -81,29 +82,45 @@ class SetupChecklist:
 
 
 def practice_setup_checklist(practice) -> SetupChecklist:
-    """What a new practice still has to do before clients can book it (five queries)."""
+    """What a new practice still has to do before clients can book it (one query)."""
     from citas.booking.models import Appointment
     from citas.catalog.models import Service
     from citas.scheduling.models import WorkingHours
 
-    professionals = practice.professionals.filter(is_active=True)
+    done = (
+        Practice.objects.filter(pk=practice.pk)
+        .values(
+            has_professional=Exists(practice.professionals.filter(is_active=True)),
+            has_hours=Exists(
+                WorkingHours.objects.filter(practice=practice, professional__is_active=True)
+            ),
+            has_services=Exists(Service.objects.bookable_online().filter(practice=practice)),
+            # The earliest by the (practice, start, id) index: an index probe, not a scan.
+            first_booking=Subquery(
+                Appointment.objects.filter(practice=practice)
+                .order_by("start", "id")
+                .values("pk")[:1]
+            ),
+        )
+        .get()
+    )
     steps = [
         SetupStep(
             "professional",
             _("Add who attends appointments"),
-            professionals.exists(),
+            done["has_professional"],
             reverse("practices:members"),
         ),
         SetupStep(
             "hours",
             _("Set the working hours"),
-            WorkingHours.objects.filter(practice=practice, professional__is_active=True).exists(),
+            done["has_hours"],
             reverse("scheduling:hours"),
         ),
         SetupStep(
             "services",
             _("Create a service someone offers"),
-            Service.objects.bookable_online().filter(practice=practice).exists(),
+            done["has_services"],
             reverse("catalog:list"),
         ),
         SetupStep(
@@ -115,12 +132,7 @@ def practice_setup_checklist(practice) -> SetupChecklist:
         SetupStep(
             "test_booking",
             _("Make a test booking on your booking page"),
-            # The earliest by the (practice, start, id) index: an index probe, not a scan.
-            Appointment.objects.filter(practice=practice)
-            .order_by("start", "id")
-            .values_list("pk", flat=True)
-            .first()
-            is not None,
+            done["first_booking"] is not None,
             reverse("public_booking:page", args=[practice.slug]),
         ),
     ]

@@ -15,7 +15,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncWeek
+from django.db.models.functions import TruncHour, TruncWeek
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -172,17 +172,29 @@ def no_shows_by_service(practice: Practice, period: Period, *, window_hours: int
 
 
 def no_shows_by_hour(practice: Practice, period: Period, *, window_hours: int) -> Table:
-    """The heat map: by local weekday and hour of the start."""
-    tz = period.tz
-    rows = (
+    """The heat map: by local weekday and hour of the start.
+
+    The database groups by local hour (one time zone conversion per row; extracting weekday
+    and hour took two, and twice the time); the hours of the same weekday and hour are then
+    summed here: a year is some 3,000 rows.
+    """
+    hours = (
         appointments_in(practice, period)
-        .annotate(
-            weekday=ExtractIsoWeekDay("start", tzinfo=tz), hour=ExtractHour("start", tzinfo=tz)
-        )
-        .values("weekday", "hour")
+        .annotate(local_hour=TruncHour("start", tzinfo=period.tz))
+        .values("local_hour")
         .annotate(**_rates(practice, period, window_hours))
-        .order_by("weekday", "hour")
+        .order_by()
     )
+    cells: dict[tuple[int, int], dict] = {}
+    for row in hours:
+        local_hour = row.pop("local_hour")
+        cell = cells.setdefault((local_hour.isoweekday(), local_hour.hour), dict.fromkeys(row, 0))
+        for key, count in row.items():
+            cell[key] += count
+    rows = [
+        {"weekday": weekday, "hour": hour, **cells[weekday, hour]}
+        for weekday, hour in sorted(cells)
+    ]
     return Table(
         "no-shows-by-hour",
         str(TITLES["no-shows-by-hour"]),
@@ -296,7 +308,8 @@ def new_vs_returning(practice: Practice, period: Period, **_kwargs) -> Table:
     if period.service_id is not None:
         in_period &= Q(service_id=period.service_id)
     per_client = (
-        Appointment.objects.filter(practice=practice, start__lt=end, status__in=BOOKED_STATUSES)
+        Appointment.all_objects.of_practice(practice)
+        .filter(start__lt=end, status__in=BOOKED_STATUSES)
         .order_by()
         .values("client_id")
         .annotate(

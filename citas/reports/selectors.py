@@ -5,17 +5,32 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case, Count, DurationField, F, IntegerField, Q, Sum, Value, When
-from django.db.models.functions import TruncDate, TruncWeek
+from django.db.models import (
+    Case,
+    Count,
+    DurationField,
+    F,
+    IntegerField,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncDate, TruncWeek
 
 from citas.booking.models import Appointment, AppointmentStatus, Client
 from citas.notifications.selectors import failed_notification_count
 from citas.practices.models import Membership, Practice, Professional, Role
+from citas.scheduling import slot_cache
 from citas.scheduling.availability import WorkingRange, open_minutes_by_day
-from citas.scheduling.models import BookingPolicy, TimeOff
+from citas.scheduling.models import BookingPolicy, ScheduleVersion, TimeOff
 from citas.scheduling.selectors import EpochMicroseconds
 
 from .tables import Period, ratio
+
+# Working minutes are computed again at least this often, whatever the cache holds.
+OPEN_MINUTES_SECONDS = 3600
 
 # What occupies a professional's time: everything but a cancellation.
 BOOKED_STATUSES = (
@@ -37,7 +52,7 @@ def local_bounds(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datet
 def appointments_in(practice: Practice, period: Period):
     """The practice's appointments starting in the period, filtered as the period says."""
     start, end = local_bounds(period.first, period.last, period.tz)
-    rows = Appointment.objects.filter(practice=practice, start__gte=start, start__lt=end)
+    rows = Appointment.all_objects.of_practice(practice).filter(start__gte=start, start__lt=end)
     if period.professional_id is not None:
         rows = rows.filter(professional_id=period.professional_id)
     if period.service_id is not None:
@@ -70,34 +85,42 @@ def occupancy_by_week(practice: Practice, period: Period) -> list[Occupancy]:
     """Booked minutes ÷ working minutes left after time off and holidays, per professional and
     local week, from the same working ranges and absences the booking page offers slots from.
 
-    Three queries, whatever the period or the number of appointments.
+    Three queries, whatever the period or the number of appointments; two when the working
+    minutes are cached (see open_minutes_by_week).
     """
     tz = period.tz
     professionals = Professional.objects.filter(practice=practice, is_active=True)
     if period.professional_id is not None:
         professionals = professionals.filter(pk=period.professional_id)
+    # The schedule version in the same statement (the same snapshot) as the working hours: what
+    # is computed from them and the time off read after is never older than the version it is
+    # cached under (the protocol of scheduling.slot_cache).
+    version = ScheduleVersion.objects.filter(practice_id=practice.pk).values("version")[:1]
     names: dict[int, str] = {}
     working: dict[int, list[WorkingRange]] = defaultdict(list)
-    for pk, name, weekday, start, end in professionals.order_by("display_name", "pk").values_list(
-        "pk",
-        "display_name",
-        "working_hours__weekday",
-        "working_hours__start_time",
-        "working_hours__end_time",
-    ):
+    rows = list(
+        professionals.order_by("display_name", "pk")
+        .annotate(version=Coalesce(Subquery(version), 0))
+        .values_list(
+            "pk",
+            "display_name",
+            "working_hours__weekday",
+            "working_hours__start_time",
+            "working_hours__end_time",
+            "version",
+        )
+    )
+    for pk, name, weekday, start, end, _version in rows:
         names[pk] = name
         if weekday is not None:
             working[pk].append(WorkingRange(weekday, _minute(start), _minute(end)))
-    window_start, window_end = local_bounds(period.first, period.last, tz)
-    practice_off: list[tuple[int, int]] = []
-    time_off: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for professional_id, start, end in (
-        TimeOff.objects.filter(practice=practice, start__lt=window_end, end__gt=window_start)
-        .filter(Q(professional__isnull=True) | Q(professional_id__in=list(names)))
-        .order_by()
-        .values_list("professional_id", EpochMicroseconds("start"), EpochMicroseconds("end"))
-    ):
-        (time_off[professional_id] if professional_id else practice_off).append((start, end))
+    open_minutes = open_minutes_by_week(
+        practice,
+        period,
+        version=rows[0][-1] if rows else 0,
+        working=working,
+        ids=list(names),
+    )
 
     booked = (
         appointments_in(practice, period)
@@ -112,22 +135,75 @@ def occupancy_by_week(practice: Practice, period: Period) -> list[Occupancy]:
         (row["professional_id"], _week_of(row["week"], tz)): row["minutes"].total_seconds() / 60
         for row in booked
     }
-    result = []
-    for pk, name in names.items():
+    result = [
+        Occupancy(week, pk, name, booked_minutes.get((pk, week), 0.0), minutes)
+        for pk, name in names.items()
+        for week, minutes in open_minutes[pk].items()
+    ]
+    return sorted(result, key=lambda row: (row.week, row.professional, row.professional_id))
+
+
+def open_minutes_by_week(
+    practice: Practice,
+    period: Period,
+    *,
+    version: int,
+    working: dict[int, list[WorkingRange]],
+    ids: list[int],
+) -> dict[int, dict[date, float]]:
+    """Each professional's working minutes per local week (by its Monday) of the period, after
+    time off and holidays: from the cache when it has them, else computed (one query).
+
+    They change only with the working hours, time off, holidays or time zone, so they are
+    cached under the practice's schedule version, which every such change bumps (the protocol
+    of scheduling.slot_cache: `version` read before `working` and the time off).
+    """
+    scope = ":".join(
+        str(part)
+        for part in ("open-minutes", practice.pk, version, period.tz.key, period.first, period.last)
+    )
+    keys = {f"{scope}:{pk}": pk for pk in ids}
+    found = slot_cache.read_many(list(keys), "working minutes")
+    weeks = {keys[key]: value for key, value in found.items()}
+    missing = [pk for pk in ids if pk not in weeks]
+    if not missing:
+        return weeks
+    fresh = _open_minutes_by_week(practice, period, working=working, ids=missing)
+    weeks.update(fresh)
+    slot_cache.write_on_commit(
+        {f"{scope}:{pk}": value for pk, value in fresh.items()},
+        timeout=OPEN_MINUTES_SECONDS,
+        what="working minutes",
+    )
+    return weeks
+
+
+def _open_minutes_by_week(
+    practice: Practice, period: Period, *, working: dict[int, list[WorkingRange]], ids: list[int]
+) -> dict[int, dict[date, float]]:
+    window_start, window_end = local_bounds(period.first, period.last, period.tz)
+    practice_off: list[tuple[int, int]] = []
+    time_off: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for professional_id, start, end in (
+        TimeOff.objects.filter(practice=practice, start__lt=window_end, end__gt=window_start)
+        .filter(Q(professional__isnull=True) | Q(professional_id__in=ids))
+        .order_by()
+        .values_list("professional_id", EpochMicroseconds("start"), EpochMicroseconds("end"))
+    ):
+        (time_off[professional_id] if professional_id else practice_off).append((start, end))
+    weeks = {}
+    for pk in ids:
         open_by_week: dict[date, float] = defaultdict(float)
         for day, minutes in open_minutes_by_day(
-            tz=tz,
+            tz=period.tz,
             first_day=period.first,
             last_day=period.last,
             working=working.get(pk, []),
             time_off_micros=[*practice_off, *time_off.get(pk, [])],
         ).items():
             open_by_week[monday(day)] += minutes
-        for week in sorted(open_by_week):
-            result.append(
-                Occupancy(week, pk, name, booked_minutes.get((pk, week), 0.0), open_by_week[week])
-            )
-    return sorted(result, key=lambda row: (row.week, row.professional, row.professional_id))
+        weeks[pk] = dict(sorted(open_by_week.items()))
+    return weeks
 
 
 def _minute(value: time) -> int:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from citas.practices.selectors import require_membership
 from citas.scheduling.models import Weekday
 
-from .charts import chart_for, table_cells
+from .charts import chart_for, table_body
 from .exports import report_csv, report_xlsx
 from .forms import ReportFilterForm
 from .reports import REPORTS, TITLES, report_for
@@ -84,7 +84,7 @@ def report_card(request: HttpRequest, name: str) -> HttpResponse:
         {
             "table": table,
             "chart": chart_for(table, weekdays=weekdays),
-            "cells": table_cells(table),
+            "body": table_body(table),
             "query": request.GET.urlencode(),
         },
     )

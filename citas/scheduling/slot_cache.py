@@ -42,21 +42,31 @@ def scope_of(*, practice_id: int, version: int, timezone: str, service_id: int) 
 
 def cached_slots(*, scope: str, professional_ids: list[int], days: list[date]) -> Entries:
     keys = {_key(scope, pk, day): (pk, day) for pk in professional_ids for day in days}
-    try:
-        found = cache.get_many(list(keys))
-    except Exception:  # any cache failure means: compute
-        logger.warning("Cannot read cached free slots", exc_info=True)
-        return {}
-    return {keys[key]: starts for key, starts in found.items()}
+    return {keys[key]: starts for key, starts in read_many(list(keys), "free slots").items()}
 
 
 def store_slots(*, scope: str, entries: Entries) -> None:
     values = {_key(scope, pk, day): starts for (pk, day), starts in entries.items()}
+    write_on_commit(values, timeout=ENTRY_SECONDS, what="free slots")
+
+
+def read_many(keys: list[str], what: str) -> dict:
+    """The entries the cache holds of `keys`; none when it fails (the caller computes)."""
+    try:
+        return cache.get_many(keys)
+    except Exception:  # any cache failure means: compute
+        logger.warning("Cannot read cached %s", what, exc_info=True)
+        return {}
+
+
+def write_on_commit(values: dict, *, timeout: int, what: str) -> None:
+    """Cache `values` once the transaction commits (at once outside one); a failure is logged
+    and the next reader computes again."""
 
     def write() -> None:
         try:
-            cache.set_many(values, timeout=ENTRY_SECONDS)
+            cache.set_many(values, timeout=timeout)
         except Exception:  # the next reader computes again
-            logger.warning("Cannot cache free slots", exc_info=True)
+            logger.warning("Cannot cache %s", what, exc_info=True)
 
     transaction.on_commit(write)

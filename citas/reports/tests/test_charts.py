@@ -7,7 +7,7 @@ from django.utils import numberformat
 from django.utils.formats import date_format, number_format
 from django.utils.translation import override
 
-from citas.reports.charts import Figures, chart_for, display, table_cells
+from citas.reports.charts import Figures, chart_for, display, table_body, table_cells
 from citas.reports.tables import Column, Kind, Table
 
 WEEKS = 53
@@ -85,3 +85,33 @@ def test_figures_match_djangos_number_and_date_format_in_each_language():
 def test_an_empty_date_cell_shows_nothing():
     table = Table("x", "x", [Column("week", "Week", Kind.DATE)], [(None,)])
     assert table_cells(table) == [[("", Kind.DATE)]]
+
+
+def test_the_page_table_body_heads_each_row_aligns_figures_and_escapes_text():
+    table = Table(
+        "x",
+        "x",
+        [
+            Column("client", "Client"),
+            Column("week", "Week", Kind.DATE),
+            Column("visits", "Visits", Kind.COUNT),
+            Column("share", "Share", Kind.RATIO),
+        ],
+        [("<b>Ana</b> & co", date(2026, 3, 9), 123, 0.5)],
+    )
+    with override("es"):
+        body = str(table_body(table))
+    assert body == (
+        '<tr><th scope="row" class="fw-normal">&lt;b&gt;Ana&lt;/b&gt; &amp; co</th>'
+        "<td>09/03/2026</td>"
+        '<td class="text-end text-nowrap">123</td>'
+        '<td class="text-end text-nowrap">50,0 %</td></tr>'
+    )
+
+
+def test_a_years_occupancy_page_table_has_a_row_per_professional_and_week():
+    table = _occupancy_year()
+    with override("es"):
+        body = str(table_body(table))
+    assert body.count("<tr>") == len(table.rows) == WEEKS * PROFESSIONALS
+    assert '<th scope="row" class="fw-normal">13/01/2025</th><td>P&lt;1&gt;</td>' in body

@@ -1,6 +1,6 @@
 """Every report of the hand-counted clinic week (see clinic.py), on SQLite and PostgreSQL."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -8,14 +8,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.translation import override
 
-from citas.booking.models import Appointment
+from citas.booking.models import Appointment, Client
 from citas.catalog.models import Service
-from citas.core.factories import AppointmentFactory
-from citas.reports.reports import report_for
+from citas.core.factories import AppointmentFactory, ClientFactory
+from citas.reports.reports import REPORTS, report_for
 
 from .clinic import WEEK, _cancelled_at, at, clinic
 
 pytestmark = pytest.mark.django_db
+
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
 @pytest.fixture
@@ -171,3 +173,51 @@ def test_late_cancellations_are_joined_once_not_checked_per_appointment(c, name)
         report_for(name, c.practice, c.week(), window_hours=24)
     assert len(queries) == 1
     assert "EXISTS" not in queries[0]["sql"].upper()
+
+
+@pytest.mark.parametrize("name", sorted(REPORTS))
+def test_a_blocked_clients_appointments_count_in_no_report(c, name):
+    before = rows(c, name)
+    eva = ClientFactory(practice=c.practice, full_name="Eva")
+    for day, status in [(19, "completed"), (20, "completed"), (21, "no_show"), (22, "cancelled")]:
+        AppointmentFactory(
+            practice=c.practice,
+            professional=c.luis,
+            service=c.fisio,
+            client=eva,
+            start=at(day, 13),
+            status=status,
+        )
+    assert rows(c, name) != before
+    Client.all_objects.filter(pk=eva.pk).update(blocked_at=at(24, 10))
+
+    assert rows(c, name) == before
+
+
+@pytest.mark.parametrize("name", sorted(REPORTS))
+def test_a_report_joins_no_client_but_to_name_one(c, name):
+    # The blocked clients are a set each row is looked up in, not a join of every row: the
+    # rows then come from the covering index alone (see test_plans.py).
+    with CaptureQueriesContext(connection) as queries, override("en"):
+        report_for(name, c.practice, c.week(), window_hours=24)
+    joins_client = [q["sql"] for q in queries if 'JOIN "booking_client"' in q["sql"]]
+    assert joins_client == ([queries[0]["sql"]] if name == "top-clients" else [])
+
+
+def test_the_heat_map_counts_both_half_past_two_of_the_night_summer_time_ends(c):
+    # 25 October 2026, Madrid: 02:30 summer time (00:30 UTC), then 02:30 winter time (01:30 UTC).
+    for utc_hour in (0, 1):
+        AppointmentFactory(
+            practice=c.practice,
+            professional=c.luis,
+            service=c.masaje,
+            client=c.clients["Dani"],
+            start=datetime(2026, 10, 25, utc_hour, 30, tzinfo=UTC),
+            status="no_show",
+        )
+    table = rows(c, "no-shows-by-hour")
+    assert ("Sunday", 2, 2, 2, 1.0, 0, 0.0) in table
+    assert ("Sunday", 4, 1, 0, 0.0, 0, 0.0) in table
+    assert [row[:2] for row in table] == sorted(
+        (row[:2] for row in table), key=lambda cell: (WEEKDAYS.index(cell[0]), cell[1])
+    )

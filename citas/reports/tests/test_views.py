@@ -163,17 +163,17 @@ def test_reception_sees_the_list_without_figures(c, as_member):
 @time_machine.travel(THURSDAY_MORNING, tick=False)
 def test_the_dashboard_runs_a_fixed_number_of_queries(c, as_member, django_assert_max_num_queries):
     client = as_member(Role.OWNER)
-    # + 1 two-step check, 1 failed count in the nav, 4 for the setup checklist, 1 for the
+    # + 1 two-step check, 1 failed count in the nav, 1 for the setup checklist, 1 for the
     # appointments to close.
-    with django_assert_max_num_queries(27):
+    with django_assert_max_num_queries(24):
         client.get(reverse("practices:dashboard"))
     for day in range(19, 24):
         AppointmentFactory(
             practice=c.practice, professional=c.luis, service=c.masaje, start=at(day, 13)
         )
-    # + 1 two-step check, 1 failed count in the nav, 4 for the setup checklist, 1 for the
+    # + 1 two-step check, 1 failed count in the nav, 1 for the setup checklist, 1 for the
     # appointments to close.
-    with django_assert_max_num_queries(27):
+    with django_assert_max_num_queries(24):
         client.get(reverse("practices:dashboard"))
 
 
