@@ -199,6 +199,20 @@ def booking_policy_edit(request: HttpRequest) -> HttpResponse:
             add_service_error(form, error)
         else:
             messages.success(request, _("Changes saved."))
+            policy.refresh_from_db()
+            if policy.challenge_after_bookings_hour >= policy.max_online_bookings_hour:
+                messages.warning(
+                    request,
+                    _(
+                        "The anti-spam check is set to start at %(challenge)s bookings an hour, "
+                        "but online booking pauses at %(cap)s: the check will never be asked "
+                        "for. Lower the first number if you want it."
+                    )
+                    % {
+                        "challenge": policy.challenge_after_bookings_hour,
+                        "cap": policy.max_online_bookings_hour,
+                    },
+                )
             return redirect("scheduling:policy")
     return render(request, "scheduling/booking_policy.html", {"form": form})
 

@@ -361,6 +361,26 @@ def test_a_manager_sets_the_booking_abuse_limits(owner, owner_client):
     assert "máximo de reservas en línea por hora" in page.content.decode().lower()
 
 
+@pytest.mark.parametrize(("challenge", "cap", "warned"), [("40", "40", True), ("15", "40", False)])
+def test_a_challenge_threshold_the_cap_makes_unreachable_is_pointed_out(
+    owner, owner_client, challenge, cap, warned
+):
+    data = POLICY | dict(zip(LIMITS, ("2", challenge, cap), strict=True))
+
+    response = owner_client.post(
+        reverse("scheduling:policy"), data, follow=True, HTTP_ACCEPT_LANGUAGE="es"
+    )
+
+    shown = [str(message) for message in response.context["messages"]]
+    assert shown[0] == "Cambios guardados."
+    warning = (
+        f"La comprobación antispam está puesta para empezar a las {challenge} reservas por "
+        f"hora, pero la reserva en línea se pausa a las {cap}: nunca llegará a pedirse. "
+        "Baja el primer número si la quieres."
+    )
+    assert shown[1:] == ([warning] if warned else [])
+
+
 @pytest.mark.parametrize(
     ("field", "value", "spanish"),
     [
