@@ -64,16 +64,6 @@ def agenda_appointments(
     return rows.order_by("start").values(*AGENDA_FIELDS)
 
 
-def professional_colors(practice: Practice) -> list[str]:
-    """Every colour a professional of the practice has (the agenda feed's text colours)."""
-    return list(
-        Professional.objects.filter(practice=practice)
-        .order_by()
-        .values_list("color", flat=True)
-        .distinct()
-    )
-
-
 def active_professionals(practice: Practice) -> QuerySet[Professional]:
     return Professional.objects.filter(practice=practice, is_active=True).order_by("display_name")
 

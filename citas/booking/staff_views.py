@@ -109,12 +109,10 @@ def agenda_feed(request: HttpRequest) -> JsonResponse:
         include_cancelled=form.cleaned_data["cancelled"],
     )
     status_labels = {value: str(label) for value, label in AppointmentStatus.choices}
-    colors = staff_selectors.professional_colors(practice)
     built = appointment_events_json(
         rows,
         tz_name=practice.timezone,
         status_labels=status_labels,
-        colors=colors,
         repeated=_repeated_hour_labels(
             form.cleaned_data["start"], form.cleaned_data["end"], form.tz
         ),
