@@ -204,6 +204,18 @@ def test_the_list_renders_as_many_templates_for_one_row_as_for_a_full_page(
         assert f'href="{detail}"' in html
 
 
+def test_the_list_loads_only_the_columns_it_shows(member_client, appointment):
+    url = reverse("booking_staff:appointment_list")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = member_client.get(url, {"tab": "upcoming"})
+
+    assert appointment.client.full_name in response.content.decode()
+    (listing,) = [q["sql"] for q in queries if 'FROM "booking_appointment"' in q["sql"]]
+    for unshown in ('"booking_appointment"."token"', '"booking_client"."notes"', "created_at"):
+        assert unshown not in listing
+
+
 def test_the_list_is_paginated_by_twenty_five(member_client, professional, service):
     for i in range(30):
         _book(professional, service, TEN + timedelta(days=i // 8, minutes=30 * (i % 8)))
