@@ -9,12 +9,17 @@ reference: a test compares both on PostgreSQL, event by event.
 Per row the database does as little as it can: each instant is turned into wall-clock text once
 (the title's time is cut from the start's text), and what depends only on the professional's
 colour or on the status (classes, editability, label, the title's marks) is a JSON fragment
-written once here in Python and looked up by key. The label of the repeated autumn hour is a
+written once here in Python and looked up by key. Both sets of fragments are kept for the life
+of the process (a colour's text colour and a status's fragment never change; the status ones per
+language): the colours are learnt from the rows themselves (the query also returns the colours
+it found no fragment for, and runs once more with them), so no query reads the professionals'
+colours first. The label of the repeated autumn hour is a
 CASE over the few instants of the range, present only when the range has such an hour. The text
 is the one `json_agg(json_build_object(...))` gave, byte for byte.
 """
 
 import json
+from functools import lru_cache
 from itertools import product
 
 from django.db import connection
@@ -32,17 +37,16 @@ EVENT_SQL = """SELECT coalesce('[' || string_agg(
     || '], "start" : ' || t."start" || ', "end" : ' || t."end"
     || ', "title" : ' || to_json(
         (s.v ->> 0) || %(clock)s || ' ' || r."client__full_name")::text
-    || ', ' || coalesce(
-        %(colors)s::jsonb ->> r."professional__color",
-        '"backgroundColor" : ' || to_json(r."professional__color")::text
-        || ', "textColor" : "#000000"')
+    || ', ' || coalesce(%(colors)s::jsonb ->> r."professional__color", '')
     || ', ' || (s.v ->> 1)
     || ', "clientConfirmed" : ' || (r."client_confirmed_at" IS NOT NULL)::text
     || ', "professional" : ' || to_json(r."professional__display_name")::text
     || ', "service" : ' || to_json(r."service__name")::text
     || ', "serviceColor" : ' || to_json(r."service__color")::text
     || ', "series" : ' || coalesce(r."series_id"::text, 'null') || '}}',
-    ', ' ORDER BY r."start", r."id") || ']', '[]')
+    ', ' ORDER BY r."start", r."id") || ']', '[]'),
+    array_agg(DISTINCT r."professional__color")
+        FILTER (WHERE NOT %(colors)s::jsonb ? r."professional__color")
 FROM (%(rows)s) AS r
 CROSS JOIN LATERAL (
     SELECT to_json(date_trunc('second', r."start" AT TIME ZONE %(tz)s))::text AS "start",
@@ -61,26 +65,43 @@ CROSS JOIN LATERAL (
 CLOCK_SQL = 'substr(t."start", 13, 5)'
 
 
+# Colour -> its JSON fragment, for every professional colour met so far (a few per practice).
+_color_fragments: dict[str, str] = {}
+COLOR_CACHE_LIMIT = 10_000
+
+
 def appointment_events_json(
-    rows: QuerySet, *, tz_name: str, status_labels: dict, colors: list[str], repeated=()
+    rows: QuerySet, *, tz_name: str, status_labels: dict, repeated=()
 ) -> str | None:
     """The events of `rows` (a `.values(*AGENDA_FIELDS)` queryset) as a JSON array, or None
-    when the database is not PostgreSQL (the caller formats them in Python). `colors`: every
-    professional colour that the rows can have; `repeated`: (from, to, label) of the repeated
-    autumn hours in the range, the label with a %(time)s placeholder."""
+    when the database is not PostgreSQL (the caller formats them in Python). `repeated`:
+    (from, to, label) of the repeated autumn hours in the range, the label with a %(time)s
+    placeholder."""
     if connection.vendor != "postgresql":
         return None
     sql, params = rows.order_by().query.sql_with_params()
     clock, clock_params = _clock(repeated)
-    named = {
-        "tz": tz_name,
-        "colors": json.dumps({color: _color_fragment(color) for color in colors}),
-        "states": json.dumps(_state_fragments(status_labels)),
-    }
     template = EVENT_SQL.replace("%(clock)s", clock)
-    with connection.cursor() as cursor:
-        cursor.execute(*_positional(template, sql, params, named, clock_params))
-        return cursor.fetchone()[0]
+    states = _state_fragments(tuple(status_labels.items()))
+    while True:
+        named = {"tz": tz_name, "colors": _colors_json(), "states": states}
+        with connection.cursor() as cursor:
+            cursor.execute(*_positional(template, sql, params, named, clock_params))
+            text, unknown = cursor.fetchone()
+        if not unknown:
+            return text
+        # Colours seen for the first time (a new professional, a changed colour): learn them
+        # and build the text again, every event with its colours.
+        if len(_color_fragments) + len(unknown) > COLOR_CACHE_LIMIT:
+            _color_fragments.clear()
+        for color in unknown:
+            _color_fragments[color] = _color_fragment(color)
+        _colors_json.cache_clear()
+
+
+@lru_cache(maxsize=1)
+def _colors_json() -> str:
+    return json.dumps(_color_fragments)
 
 
 def _clock(repeated) -> tuple[str, list]:
@@ -100,12 +121,15 @@ def _color_fragment(color: str) -> str:
     return f'"backgroundColor" : {_json(color)}, "textColor" : {_json(text_color_for(color))}'
 
 
-def _state_fragments(status_labels: dict) -> dict[str, list[str]]:
+@lru_cache(maxsize=64)  # per language: the labels are the only input
+def _state_fragments(status_labels: tuple[tuple[str, str], ...]) -> str:
     """Per status, client confirmation (+/-) and series (+/-): the title's marks, and the
-    event's text from "classNames" to "statusLabel" (what depends on those three only)."""
+    event's text from "classNames" to "statusLabel" (what depends on those three only), as a
+    JSON object. `status_labels`: (status, label) pairs."""
+    labels = dict(status_labels)
     active = {str(status) for status in ACTIVE_STATUSES}
     fragments = {}
-    for status, confirmed, in_series in product(status_labels, (True, False), (True, False)):
+    for status, confirmed, in_series in product(labels, (True, False), (True, False)):
         is_active = status in active
         classes = [f"status-{status}"]
         if status in MUTED:
@@ -120,11 +144,11 @@ def _state_fragments(status_labels: dict) -> dict[str, list[str]]:
             f'"classNames" : {json.dumps(classes, separators=(",", ":"), ensure_ascii=False)}'
             f', "startEditable" : {editable}, "durationEditable" : {editable}'
             f', "extendedProps" : {{"status" : {_json(status)}'
-            f', "statusLabel" : {_json(status_labels[status])}'
+            f', "statusLabel" : {_json(labels[status])}'
         )
         key = f"{status}{'+' if confirmed else '-'}{'+' if in_series else '-'}"
         fragments[key] = [marks, text]
-    return fragments
+    return json.dumps(fragments)
 
 
 def _json(value) -> str:

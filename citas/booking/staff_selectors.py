@@ -64,16 +64,6 @@ def agenda_appointments(
     return rows.order_by("start").values(*AGENDA_FIELDS)
 
 
-def professional_colors(practice: Practice) -> list[str]:
-    """Every colour a professional of the practice has (the agenda feed's text colours)."""
-    return list(
-        Professional.objects.filter(practice=practice)
-        .order_by()
-        .values_list("color", flat=True)
-        .distinct()
-    )
-
-
 def active_professionals(practice: Practice) -> QuerySet[Professional]:
     return Professional.objects.filter(practice=practice, is_active=True).order_by("display_name")
 
@@ -155,7 +145,21 @@ def appointment_list(
         rows = rows.filter(_client_matches(filters.search, prefix="client__"))
     if filters.client_confirmed is not None:
         rows = rows.client_confirmed(filters.client_confirmed)
-    return rows.order_by("-start" if filters.tab == Tab.PAST else "start")
+    return rows.only(*LIST_FIELDS).order_by("-start" if filters.tab == Tab.PAST else "start")
+
+
+# What a row of the staff list shows (booking/staff/appointment_list.html): the other columns of
+# four tables (timestamps, notes, tokens) cost more to load than the page used.
+LIST_FIELDS = (
+    "start",
+    "end",
+    "status",
+    "client_confirmed_at",
+    "service__name",
+    "service__color",
+    "client__full_name",
+    "professional__display_name",
+)
 
 
 def _client_matches(text: str, *, prefix: str = "") -> Q:

@@ -109,12 +109,10 @@ def agenda_feed(request: HttpRequest) -> JsonResponse:
         include_cancelled=form.cleaned_data["cancelled"],
     )
     status_labels = {value: str(label) for value, label in AppointmentStatus.choices}
-    colors = staff_selectors.professional_colors(practice)
     built = appointment_events_json(
         rows,
         tz_name=practice.timezone,
         status_labels=status_labels,
-        colors=colors,
         repeated=_repeated_hour_labels(
             form.cleaned_data["start"], form.cleaned_data["end"], form.tz
         ),
@@ -350,8 +348,19 @@ def appointment_list(request: HttpRequest) -> HttpResponse:
             # Listing the appointments not confirmed yet shows their badge, asked for or not.
             "asks_confirmation": filters.client_confirmed is False or asks_confirmation(practice),
             "query": query.urlencode(),
+            "detail_url": _url_around_pk("booking_staff:appointment_detail"),
         },
     )
+
+
+PK_SENTINEL = 918273645
+
+
+def _url_around_pk(name: str) -> tuple[str, str]:
+    """The URL `name` of any object as (before, after) its pk: reversed once per page, not
+    once per row."""
+    before, after = reverse(name, args=[PK_SENTINEL]).split(str(PK_SENTINEL))
+    return before, after
 
 
 @login_required

@@ -4,6 +4,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from citas.booking import staff_views
@@ -547,3 +549,33 @@ def test_the_feed_built_by_postgresql_equals_the_python_one(
     colours = {e["textColor"] for e in events if "status" in e.get("extendedProps", {})}
     assert colours == {"#000000", "#ffffff"}
     assert built.json() == events
+
+
+@pytest.mark.postgres
+def test_the_feed_reads_no_query_of_the_professionals_colours(member_client, professional, service):
+    """The text colour of each professional's colour is kept by the process and learnt from the
+    appointments' own rows: no query reads the professionals' colours before them."""
+    AppointmentFactory(professional=professional, service=service, start=TUESDAY_TEN)
+    member_client.get(FEED, WEEK)  # the colour is learnt here, or was by an earlier test
+
+    with CaptureQueriesContext(connection) as queries:
+        response = member_client.get(FEED, WEEK)
+
+    assert response.status_code == 200
+    assert [q["sql"] for q in queries if 'FROM "practices_professional"' in q["sql"]] == []
+
+
+@pytest.mark.postgres
+def test_a_colour_changed_between_two_feeds_gets_its_own_text_colour(
+    member_client, professional, service
+):
+    AppointmentFactory(professional=professional, service=service, start=TUESDAY_TEN)
+    colours = {}
+    # Each colour is new to the process the first time (the test's own shades), then known.
+    for shade in ("#0b1c2d", "#f4e3d2", "#0b1c2d"):
+        professional.color = shade
+        professional.save()
+        (event,) = member_client.get(FEED, WEEK).json()
+        colours[shade] = (event["backgroundColor"], event["textColor"])
+
+    assert colours == {"#0b1c2d": ("#0b1c2d", "#ffffff"), "#f4e3d2": ("#f4e3d2", "#000000")}

@@ -181,6 +181,41 @@ def test_the_list_reads_its_filter_choices_without_a_server_side_cursor(member_c
     assert [q["sql"] for q in queries if q["sql"].startswith("DECLARE")] == []
 
 
+def test_the_list_renders_as_many_templates_for_one_row_as_for_a_full_page(
+    member_client, professional, service
+):
+    """Each row's badges and link are written in place: an included template per badge (and per
+    filter option) was most of a page's rendering time."""
+    url = reverse("booking_staff:appointment_list")
+    _book(professional, service, TEN, client_confirmed_at=NOW)
+    one_row = member_client.get(url, {"tab": "upcoming"})
+    for i in range(1, 25):
+        _book(professional, service, TEN + timedelta(days=i // 8, minutes=30 * (i % 8)))
+    full_page = member_client.get(url, {"tab": "upcoming"})
+
+    assert len(full_page.context["page"]) == 25
+    assert len(full_page.templates) == len(one_row.templates)
+    names = {template.name for template in full_page.templates}
+    assert "django/forms/widgets/select_option.html" not in names
+    html = full_page.content.decode()
+    assert 'data-attendance="confirmed"' in html
+    for appointment in full_page.context["page"]:
+        detail = reverse("booking_staff:appointment_detail", args=[appointment.pk])
+        assert f'href="{detail}"' in html
+
+
+def test_the_list_loads_only_the_columns_it_shows(member_client, appointment):
+    url = reverse("booking_staff:appointment_list")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = member_client.get(url, {"tab": "upcoming"})
+
+    assert appointment.client.full_name in response.content.decode()
+    (listing,) = [q["sql"] for q in queries if 'FROM "booking_appointment"' in q["sql"]]
+    for unshown in ('"booking_appointment"."token"', '"booking_client"."notes"', "created_at"):
+        assert unshown not in listing
+
+
 def test_the_list_is_paginated_by_twenty_five(member_client, professional, service):
     for i in range(30):
         _book(professional, service, TEN + timedelta(days=i // 8, minutes=30 * (i % 8)))
