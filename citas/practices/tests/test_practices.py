@@ -47,7 +47,7 @@ def test_onboarding_creates_the_practice_with_the_user_as_owner_and_professional
     [
         ({"name": ""}, "name", "Este campo es obligatorio"),
         ({"name": "x" * 121}, "name", "121"),
-        ({"timezone": "Europe/Atlantis"}, "timezone", "Escoja una opción válida"),
+        ({"timezone": "Europe/Atlantis"}, "timezone", "Elige una opción válida"),
         ({"slug": "con espacios"}, "slug", "letras"),
         ({"email": "no-es-email"}, "email", "correo electrónico válida"),
     ],

@@ -321,7 +321,7 @@ def test_a_manager_sets_the_waiting_list_offers(owner, owner_client):
         ("waitlist_offer_valid_minutes", "5000", "menor o igual a 2880"),
         ("waitlist_offers_per_slot", "0", "mayor o igual a 1"),
         ("waitlist_offers_per_slot", "21", "menor o igual a 20"),
-        ("waitlist_offers_per_slot", "tres", "Introduzca un número"),
+        ("waitlist_offers_per_slot", "tres", "Introduce un número"),
     ],
 )
 def test_bad_waiting_list_settings_are_refused_in_spanish(
@@ -390,7 +390,7 @@ def test_a_challenge_threshold_the_cap_makes_unreachable_is_pointed_out(
         ("challenge_after_bookings_hour", "10001", "menor o igual a 10000"),
         ("max_online_bookings_hour", "0", "mayor o igual a 1"),
         ("max_online_bookings_hour", "99999999999", "menor o igual a 10000"),
-        ("max_online_bookings_hour", "cien", "Introduzca un número entero"),
+        ("max_online_bookings_hour", "cien", "Introduce un número entero"),
     ],
 )
 def test_bad_abuse_limits_are_refused_in_spanish(owner, owner_client, field, value, spanish):
