@@ -168,7 +168,7 @@ if REDIS_URL:
         "consumer": {"workers": 2, "worker_type": "thread"},
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "citas.core.cache.LocalMemoryCache"}}
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "citas",
