@@ -9,7 +9,6 @@ from bisect import bisect_right
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -138,20 +137,15 @@ def free_slot_micros(req: SlotRequest) -> dict[date, list[int]]:
     by_weekday: list[list[WorkingRange]] = [[] for _ in range(7)]
     for working_range in req.working:
         by_weekday[working_range.weekday].append(working_range)
-    weekly = [tuple(sorted(ranges, key=_range_order)) for ranges in by_weekday]
 
     slots: dict[date, list[int]] = {}
     for ordinal in range(req.first_day.toordinal(), req.last_day.toordinal() + 1):
         day = date.fromordinal(ordinal)
         starts: list[int] = []
-        for start, end in _day_ranges_of(day, weekly[day.weekday()], req.tz):
+        for start, end in _day_ranges(day, by_weekday[day.weekday()], req.tz):
             starts.extend(_free_starts(start, end, rules))
         slots[day] = starts
     return slots
-
-
-def _range_order(working_range: WorkingRange) -> tuple[int, int]:
-    return working_range.start_minute, working_range.end_minute
 
 
 def is_free(req: SlotRequest, start: datetime) -> bool:
@@ -303,16 +297,6 @@ def _merge_open_windows(windows: Iterable[tuple[int, int]]) -> tuple[list[int], 
     return lows, highs
 
 
-@lru_cache(maxsize=4096)
-def _day_ranges_of(
-    day: date, working: tuple[WorkingRange, ...], tz: ZoneInfo
-) -> tuple[tuple[int, int], ...]:
-    """_day_ranges, once per day and set of working ranges: professionals who share their
-    hours (most of a practice) and later requests for the same days reuse the time-zone
-    arithmetic."""
-    return tuple(_day_ranges(day, working, tz))
-
-
 def _day_ranges(day: date, working: Iterable[WorkingRange], tz: ZoneInfo) -> list[tuple[int, int]]:
     """Absolute working ranges of one local day, sorted, merged where they overlap or touch.
 
@@ -333,28 +317,22 @@ def _day_ranges(day: date, working: Iterable[WorkingRange], tz: ZoneInfo) -> lis
 
 
 def _free_starts(range_start: int, range_end: int, rules: _Rules) -> list[int]:
-    """The grid range_start + k*step, without the starts inside forbidden windows: each run of
-    free starts between two windows is one `range`, so the loop turns once per window, not
-    once per slot."""
+    """Walk the grid range_start + k*step, jumping over forbidden windows."""
     step, highs, lows = rules.step, rules.highs, rules.lows
     last = range_end - rules.duration
     if rules.latest is not None:
         last = min(last, rules.latest)
     candidate = _grid_at_or_after(range_start, step, rules.earliest)
-    window, windows = bisect_right(highs, candidate), len(highs)
+    window = bisect_right(highs, candidate)
     starts: list[int] = []
     while candidate <= last:
-        while window < windows and highs[window] <= candidate:
+        while window < len(highs) and highs[window] <= candidate:
             window += 1
-        if window == windows:
-            starts.extend(range(candidate, last + 1, step))
-            break
-        if lows[window] < candidate:  # inside the window: jump to its end
+        if window < len(highs) and lows[window] < candidate:
             candidate = _grid_at_or_after(range_start, step, highs[window])
-            continue
-        stop = min(last, lows[window])  # a window is open: its low itself is free
-        starts.extend(range(candidate, stop + 1, step))
-        candidate += ((stop - candidate) // step + 1) * step
+        else:
+            starts.append(candidate)
+            candidate += step
     return starts
 
 
