@@ -170,7 +170,7 @@ if REDIS_URL:
         "consumer": HUEY_CONSUMER,
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "citas.core.cache.LocalMemoryCache"}}
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "citas",

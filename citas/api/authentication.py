@@ -32,14 +32,13 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raw = header[1].decode("ascii")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed(_("This token is not valid.")) from None
-        token = (
-            ApiToken.objects.live()
-            .select_related("user", "practice")
-            .filter(token_hash=hash_token(raw))
-            .first()
-        )
+        token = ApiToken.objects.for_authentication(hash_token(raw)).first()
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("This token is not valid or was revoked."))
+        # Django leaves `member` unset, rather than None, when the token has no practice.
+        token.member = getattr(token, "member", None)
+        if token.member is not None:  # the same rows, already read: no query for them later
+            token.member.user, token.member.practice = token.user, token.practice
         now = timezone.now()
         if token.expires_at <= now:
             expired = formats.date_format(timezone.localtime(token.expires_at), "DATE_FORMAT")

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -45,6 +46,21 @@ def default_expiry():
 class ApiTokenQuerySet(models.QuerySet):
     def live(self):
         return self.filter(revoked_at__isnull=True)
+
+    def for_authentication(self, token_hash: str):
+        """The live token with this hash, its user and practice, and as `member` the user's
+        membership of that practice (None if they have left it, or for a personal token):
+        what every API request needs, in one query."""
+        return (
+            self.live()
+            .annotate(
+                member=FilteredRelation(
+                    "user__memberships", condition=Q(user__memberships__practice=F("practice"))
+                )
+            )
+            .select_related("user", "practice", "member")
+            .filter(token_hash=token_hash)
+        )
 
 
 class ApiToken(models.Model):

@@ -13,11 +13,7 @@ def membership_for(request) -> Membership | None:
     """The membership a request acts as: the token's practice, or the session's current one."""
     if not hasattr(request, "_api_membership"):
         if isinstance(request.auth, ApiToken):
-            membership = (
-                Membership.objects.select_related("practice")
-                .filter(user=request.user, practice=request.auth.practice_id)
-                .first()
-            )
+            membership = request.auth.member  # read with the token (for_authentication)
         else:
             membership = current_membership(request._request)
         request._api_membership = membership

@@ -45,10 +45,23 @@ def _fallback_method(name: str):
     return method
 
 
+class LocalMemoryCache(LocMemCache):
+    """Django's local-memory cache without its memcached key checks: they warn about keys that
+    memcached would refuse (over 250 characters, spaces, control characters), which neither
+    this cache nor Redis does, and they walk every key character by character in Python: the
+    availability endpoint reads and writes hundreds of keys per request."""
+
+    def validate_key(self, key):
+        pass
+
+
 class FallbackRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
-        self.fallback = LocMemCache("citas-redis-fallback", {"TIMEOUT": params.get("TIMEOUT")})
+        self.fallback = LocalMemoryCache("citas-redis-fallback", {"TIMEOUT": params.get("TIMEOUT")})
+
+    def validate_key(self, key):  # see LocalMemoryCache
+        pass
 
     @staticmethod
     def redis_is_down() -> bool:

@@ -5,6 +5,7 @@ from django.urls import reverse
 from rest_framework.throttling import ScopedRateThrottle
 
 from citas.booking.models import Appointment, Client
+from citas.core.factories import AppointmentFactory
 
 from .conftest import free_start
 
@@ -78,6 +79,27 @@ def test_availability_lists_free_slots_with_their_offset(clinic, anonymous):
     (slots,) = response.json()["days"].values()
     assert slots[0]["start"].endswith(("+01:00", "+02:00"))
     assert slots[0]["professional"] == clinic.professional.pk
+
+
+def test_availability_for_anyone_reads_professionals_with_their_hours_in_one_query(
+    clinic, anonymous, django_assert_num_queries, settings
+):
+    """Nothing cached: the practice, the service, the professionals with their hours, their
+    calendars to refresh, and the busy times."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    colleague = clinic.colleague()
+    AppointmentFactory(
+        professional=clinic.professional,
+        service=clinic.service,
+        client=clinic.client_record,
+        start=free_start(days=1),
+    )
+    with django_assert_num_queries(5):
+        response = availability(anonymous, clinic)
+    (slots,) = response.json()["days"].values()
+    owners = {slot["start"]: slot["professional"] for slot in slots}
+    assert owners[free_start(days=1).isoformat()] == colleague.pk
+    assert free_start(days=1, hour=11).isoformat() in owners
 
 
 def test_availability_refuses_ten_years(clinic, anonymous):

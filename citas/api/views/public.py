@@ -30,7 +30,7 @@ from citas.core.errors import ServiceError
 from citas.practices.models import Practice, Professional
 from citas.privacy.models import ConsentChannel, ConsentPurpose
 from citas.privacy.services import consent_record
-from citas.scheduling.selectors import availability_for
+from citas.scheduling.selectors import availability_for, offering_with_hours
 
 from ..permissions import HasTokenScope, IsPracticeManager, membership_for
 from ..serializers import (
@@ -167,17 +167,15 @@ class Availability(AvailabilityThrottled):
         service = Service.objects.active().filter(practice=practice, pk=params["service"]).first()
         if service is None:
             raise field_error("service", _("Choose a service of this practice."))
-        offering = service.professionals.filter(is_active=True).order_by("display_name")
-        if params.get("professional") is not None:
-            offering = offering.filter(pk=params["professional"])
-        professionals = list(offering)
-        if params.get("professional") is not None and not professionals:
+        # The professionals with their hours in one query (the engine needs nothing else).
+        working = offering_with_hours(service=service, professional_id=params.get("professional"))
+        if params.get("professional") is not None and not working:
             raise field_error("professional", _("Choose a professional who offers the service."))
-        refresh_stale(professional_ids=[professional.pk for professional in professionals])
+        refresh_stale(professional_ids=list(working))
         result = availability_for(
             practice=practice,
             service=service,
-            professionals=professionals,
+            working=working,
             first_day=params["from"],
             last_day=params["to"],
             now=timezone.now(),

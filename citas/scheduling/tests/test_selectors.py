@@ -96,6 +96,19 @@ def test_an_active_appointment_blocks_its_range_but_a_cancelled_one_does_not(pro
     assert "12:00" in day
 
 
+def test_an_active_appointment_of_a_blocked_client_still_holds_its_time(professional, service):
+    """Blocking a client cancels their upcoming appointments, not one under way: it keeps its
+    time (the database refuses an overlap with it), so no slot may be offered over it."""
+    client = ClientFactory(practice=professional.practice, blocked_at=NOW)
+    start = datetime(2026, 12, 1, 10, tzinfo=MADRID)
+    AppointmentFactory(professional=professional, service=service, client=client, start=start)
+
+    day = local(slots(professional, service)[TUESDAY])
+
+    assert "10:00" not in day
+    assert "11:00" in day
+
+
 def test_practice_wide_and_personal_time_off_both_block(professional, service):
     TimeOffFactory(practice=professional.practice, start=datetime(2026, 12, 1, tzinfo=MADRID))
     TimeOffFactory(
