@@ -10,8 +10,11 @@ however slowly the server drips bytes. Bodies larger than the limit are refused.
 """
 
 import contextlib
+import heapq
 import http.client
 import ipaddress
+import itertools
+import os
 import socket
 import ssl
 import threading
@@ -90,26 +93,72 @@ def shutdown(sock) -> None:
             sock.shutdown(socket.SHUT_RDWR)
 
 
+class _Alarms:
+    """One daemon thread that runs every watchdog of the process. Arming a watchdog costs a
+    lock and a notify; a thread per watchdog cost a thread start per message (milliseconds on
+    a busy machine, most of the sender's time in memory)."""
+
+    def __init__(self):
+        self.condition = threading.Condition()
+        self.heap: list[tuple[float, int, Watchdog]] = []
+        self.counter = itertools.count()
+        self.thread: threading.Thread | None = None
+
+    def arm(self, watchdog: "Watchdog", seconds: float) -> None:
+        with self.condition:
+            heapq.heappush(self.heap, (time.monotonic() + seconds, next(self.counter), watchdog))
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._run, name="watchdogs", daemon=True)
+                self.thread.start()
+            if self.heap[0][2] is watchdog:  # earlier than what the thread waits for
+                self.condition.notify()
+
+    def disarm(self, watchdog: "Watchdog") -> None:
+        # Under the lock: once this returns, that watchdog's abort has run or never will.
+        with self.condition:
+            watchdog.armed = False
+
+    def _run(self) -> None:
+        with self.condition:
+            while True:
+                while self.heap and not self.heap[0][2].armed:
+                    heapq.heappop(self.heap)
+                if not self.heap:
+                    self.condition.wait()
+                    continue
+                due, _count, watchdog = self.heap[0]
+                if (wait := due - time.monotonic()) > 0:
+                    self.condition.wait(wait)
+                    continue
+                heapq.heappop(self.heap)
+                watchdog.armed = False
+                watchdog.fired = True
+                with contextlib.suppress(Exception):
+                    watchdog.abort()  # closes a socket: quick, so run under the lock
+
+
+_alarms = _Alarms()
+# A forked worker process starts with no watchdog thread and maybe a lock held by another.
+os.register_at_fork(after_in_child=lambda: _alarms.__init__())
+
+
 class Watchdog:
     """Calls `abort()` (which closes a socket) if the block is still running after `seconds`:
     socket timeouts bound each read, not a peer that answers one byte at a time."""
 
     def __init__(self, seconds: float, abort):
-        self.fired = False
+        self.seconds = seconds
         self.abort = abort
-        self.timer = threading.Timer(seconds, self._fire)
-        self.timer.daemon = True
-
-    def _fire(self):
-        self.fired = True
-        self.abort()
+        self.armed = False
+        self.fired = False
 
     def __enter__(self):
-        self.timer.start()
+        self.armed = True
+        _alarms.arm(self, self.seconds)
         return self
 
     def __exit__(self, *exc):
-        self.timer.cancel()
+        _alarms.disarm(self)
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,19 @@ Exactly once comes from the rows, not from the queue.
 2. **Renew = check, right before sending.** One UPDATE … WHERE pk AND lease_id AND status=sending
    moves the row's lease to now + (send deadline + margin), counts the attempt, and the worker
    writes a DeliveryAttempt ("in flight") in the same transaction. No row updated: another worker
-   took the lease over, and this one does not send.
+   took the lease over, and this one does not send. The message is rendered after this commit;
+   a render slow enough to eat half the margin renews the lease once more before the send.
 3. **Send under a hard deadline.** Every channel stops by its deadline whatever the other end
    does (a watchdog closes the socket): NOTIFICATIONS_SEND_DEADLINE for email and SMS (and
    EMAIL_TIMEOUT per SMTP operation), WEBHOOKS_DEADLINE for webhooks (connect + headers + body).
    The lease outlives the deadline by NOTIFICATIONS_LEASE_MARGIN, so a live worker never loses
    the row it is sending, and a dead worker's rows are taken over that many seconds later.
 4. **Record, fenced.** The outcome UPDATE has the same WHERE lease_id; the attempt row gets its
-   outcome. Every message carries a stable id (email Message-ID per notification; webhook
-   X-Citas-Webhook-Id per delivery) so that a receiver can drop the rare duplicate below.
+   outcome. It is written in the transaction of the next row's step 2 (or alone after the
+   batch's last row): one commit per message, and only that row's few statements run between
+   a send and that commit. Every message carries a stable id (email Message-ID per
+   notification; webhook X-Citas-Webhook-Id per delivery) so that a receiver can drop the rare
+   duplicate below.
 
 Failure table: what happens, then [duplicates / losses].
 
@@ -47,6 +51,7 @@ hand-off to the server, where the message may go out twice with the same id.
 """
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -135,49 +140,54 @@ def notifications_claim(
         DeliveryAttempt.objects.filter(
             notification_id__in=ids, outcome=AttemptOutcome.IN_FLIGHT
         ).update(outcome=AttemptOutcome.INTERRUPTED, finished_at=now)
-    # No select_related: the endpoint and the appointment are read when each row is sent, so
-    # that a change made meanwhile (endpoint disabled, appointment moved) counts.
+    # The endpoint and the appointment are read when each row is sent, so that a change made
+    # meanwhile (endpoint disabled, appointment moved) counts; the practice gives only its slug.
     return list(
-        Notification.objects.filter(lease_id=lease_id, status=NotificationStatus.SENDING).order_by(
-            "due_at", "pk"
-        )
+        Notification.objects.filter(lease_id=lease_id, status=NotificationStatus.SENDING)
+        .select_related("practice")
+        .order_by("due_at", "pk")
+    )
+
+
+def _renew(notification: Notification, *, now: datetime, lease, **changes) -> bool:
+    """Move the lease to now + `lease` if this worker still holds it (the fencing check)."""
+    return bool(
+        Notification.objects.filter(
+            pk=notification.pk, lease_id=notification.lease_id, status=NotificationStatus.SENDING
+        ).update(lease_expires_at=now + lease, **changes)
     )
 
 
 def _begin_attempt(notification: Notification, *, now: datetime, worker_id: str, lease):
     """Step 2: renew the lease if this worker still holds it; None when it was taken over.
-    `now` must be read right before this call: the lease must cover the whole send."""
-    with transaction.atomic():
-        held = Notification.objects.filter(
-            pk=notification.pk, lease_id=notification.lease_id, status=NotificationStatus.SENDING
-        ).update(lease_expires_at=now + lease, attempts=F("attempts") + 1)
-        if not held:
-            return None
-        return DeliveryAttempt.objects.create(
-            notification=notification,
-            lease_id=notification.lease_id,
-            worker=worker_id[:64],
-            started_at=now,
-        )
+    `now` must be read right before this call: the lease must cover the whole send.
+    Called inside the sender's transaction (no savepoint of its own: two round trips less)."""
+    if not _renew(notification, now=now, lease=lease, attempts=F("attempts") + 1):
+        return None
+    return DeliveryAttempt.objects.create(
+        notification=notification,
+        lease_id=notification.lease_id,
+        worker=worker_id[:64],
+        started_at=now,
+    )
 
 
 def _finish(notification: Notification, attempt, *, outcome: str, now: datetime, **changes):
     """Step 4: record the outcome, fenced by the lease; the attempt row says what happened.
-    One transaction (one commit) for both rows."""
-    with transaction.atomic():
-        held = Notification.objects.filter(
-            pk=notification.pk, lease_id=notification.lease_id, status=NotificationStatus.SENDING
-        ).update(lease_id=None, lease_expires_at=None, claimed_by="", **changes)
-        if not held and outcome == AttemptOutcome.SENT:
-            outcome = AttemptOutcome.SENT_LEASE_LOST
-            logger.error("notification %s was sent after its lease ran out", notification.pk)
-        if attempt is not None:
-            DeliveryAttempt.objects.filter(pk=attempt.pk).update(
-                outcome=outcome,
-                finished_at=now,
-                error=(changes.get("last_error") or "")[:200],
-                response_code=changes.get("response_code"),
-            )
+    Called inside the sender's transaction, so both rows are written by one commit."""
+    held = Notification.objects.filter(
+        pk=notification.pk, lease_id=notification.lease_id, status=NotificationStatus.SENDING
+    ).update(lease_id=None, lease_expires_at=None, claimed_by="", **changes)
+    if not held and outcome == AttemptOutcome.SENT:
+        outcome = AttemptOutcome.SENT_LEASE_LOST
+        logger.error("notification %s was sent after its lease ran out", notification.pk)
+    if attempt is not None:
+        DeliveryAttempt.objects.filter(pk=attempt.pk).update(
+            outcome=outcome,
+            finished_at=now,
+            error=(changes.get("last_error") or "")[:200],
+            response_code=changes.get("response_code"),
+        )
     return held
 
 
@@ -223,6 +233,139 @@ def _parse(value) -> datetime | None:
         return None
 
 
+@dataclass
+class _Outcome:
+    """How one hand-off ended, not yet written: `_Sender` writes it, fenced, in the transaction
+    that starts the next row, so that each message costs one commit rather than two."""
+
+    notification: Notification
+    attempt: DeliveryAttempt | None
+    outcome: str
+    now: datetime
+    changes: dict
+    delivered: bool | None = None  # webhooks only: the endpoint's failure streak
+
+    def record(self) -> None:
+        if self.delivered is not None:
+            webhook_record_outcome(
+                notification=self.notification, delivered=self.delivered, now=self.now
+            )
+        _finish(self.notification, self.attempt, outcome=self.outcome, now=self.now, **self.changes)
+
+
+class _Sender:
+    """Sends leased rows one after the other. Per row, one transaction writes the previous
+    row's outcome (step 4), then checks whether this row should still go out and renews its
+    lease (step 2); the send follows the commit. The outcome of the last row is written by
+    `flush()`. A crash between a send and the next commit is the hand-off crash of the failure
+    table: the row is sent again after its lease, with the same id."""
+
+    def __init__(self, *, worker_id: str, channels: Channels, clock):
+        self.worker_id = worker_id
+        self.channels = channels
+        self.clock = clock
+        self.unrecorded: _Outcome | None = None
+
+    def _with_outcome(self, work):
+        """Runs `work()` in the transaction that writes the previous row's outcome. The outcome
+        is forgotten only once committed: if `work` fails, the next transaction writes it."""
+        with transaction.atomic():
+            if self.unrecorded is not None:
+                self.unrecorded.record()
+            result = work()
+        self.unrecorded = None
+        return result
+
+    def flush(self) -> None:
+        if self.unrecorded is not None:
+            self._with_outcome(lambda: None)
+
+    def fail(self, notification: Notification, error: Exception) -> None:
+        """A bug or a lost database before the hand-off started: the row goes to the log."""
+        self._with_outcome(
+            lambda: _finish(
+                notification,
+                None,
+                outcome=AttemptOutcome.FAILED,
+                now=self.clock(),
+                status=NotificationStatus.FAILED,
+                last_error=f"internal error: {type(error).__name__}",
+            )
+        )
+
+    def _start(self, notification: Notification, lease) -> tuple[str, DeliveryAttempt | None]:
+        reason = _moot_reason(notification, self.clock())
+        if reason:
+            return _cancel(notification, reason), None
+        attempt = _begin_attempt(
+            notification, now=self.clock(), worker_id=self.worker_id, lease=lease
+        )
+        return ("" if attempt else "lease_lost"), attempt
+
+    def send(self, notification: Notification) -> str:
+        """Send one leased row; returns the resulting status. Never raises for a bad message."""
+        webhook = notification.channel == Channel.WEBHOOK
+        lease = lease_length((notification.channel,))
+        skipped, attempt = self._with_outcome(lambda: self._start(notification, lease))
+        if skipped:
+            return skipped
+        renewed = time.monotonic()
+        try:
+            # A webhook's body is its payload, frozen at event time: nothing to render.
+            rendered = None if webhook else render_notification(notification)
+            # A slow render (a process's first imports the URLs and compiles templates) ate
+            # into the margin: renew again, so that the send starts with its whole deadline
+            # ahead, or not at all if another worker took the row meanwhile.
+            slow = time.monotonic() - renewed > settings.NOTIFICATIONS_LEASE_MARGIN / 2
+            if slow and not _renew(notification, now=self.clock(), lease=lease):
+                return "lease_lost"
+            response_code = self.channels.get(notification.channel).send(notification, rendered)
+        except (RenderError, ChannelError) as error:
+            return self._failed(notification, attempt, error)
+        except Exception as error:
+            # A bug must not stop the batch, nor be retried forever: the row is marked failed
+            # and shows in the practice's log, from where it can be resent.
+            logger.exception("notification %s crashed the sender", notification.pk)
+            failure = ChannelError(f"internal error: {type(error).__name__}", permanent=True)
+            return self._failed(notification, attempt, failure)
+        finished = self.clock()
+        self.unrecorded = _Outcome(
+            notification,
+            attempt,
+            AttemptOutcome.SENT,
+            finished,
+            {
+                "status": NotificationStatus.SENT,
+                "sent_at": finished,
+                "last_error": "",
+                "response_code": response_code,
+            },
+            delivered=True if webhook else None,
+        )
+        return NotificationStatus.SENT
+
+    def _failed(self, notification: Notification, attempt, error) -> str:
+        now = self.clock()
+        attempts = notification.attempts + 1
+        permanent = isinstance(error, RenderError) or error.permanent
+        changes = {"last_error": str(error), "response_code": getattr(error, "response_code", None)}
+        if permanent or attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
+            logger.warning("notification %s failed: %s", notification.pk, error)
+            outcome, status = AttemptOutcome.FAILED, NotificationStatus.FAILED
+        else:
+            outcome, status = AttemptOutcome.RETRY, NotificationStatus.PENDING
+            changes["due_at"] = now + backoff(attempts)
+        self.unrecorded = _Outcome(
+            notification,
+            attempt,
+            outcome,
+            now,
+            {"status": status, **changes},
+            delivered=False if notification.channel == Channel.WEBHOOK else None,
+        )
+        return status
+
+
 def notification_send(
     notification: Notification,
     *,
@@ -231,81 +374,13 @@ def notification_send(
     channels: Channels,
     clock=None,
 ) -> str:
-    """Send one leased row; returns the resulting status. Never raises for a bad message.
+    """Send one leased row and record the outcome; returns the resulting status.
     `clock()` gives the time when the lease is renewed and the attempt ends (default: `now`)."""
-    clock = clock or (lambda: now)
-    lease = lease_length((notification.channel,))
-    webhook = notification.channel == Channel.WEBHOOK
-    reason = _moot_reason(notification, now)
-    if reason:
-        return _cancel(notification, reason)
+    sender = _Sender(worker_id=worker_id, channels=channels, clock=clock or (lambda: now))
     try:
-        # A webhook's body is its payload, frozen at event time: nothing to render.
-        rendered = None if webhook else render_notification(notification)
-    except RenderError as error:
-        rendered, render_error = None, error
-    else:
-        render_error = None
-    attempt = _begin_attempt(notification, now=clock(), worker_id=worker_id, lease=lease)
-    if attempt is None:
-        return "lease_lost"
-    try:
-        if render_error:
-            raise render_error
-        response_code = channels.get(notification.channel).send(notification, rendered)
-    except (RenderError, ChannelError) as error:
-        return _record_failure(notification, attempt, error, now=clock())
-    except Exception as error:
-        # A bug must not stop the batch, nor be retried forever: the row is marked failed
-        # and shows in the practice's log, from where it can be resent.
-        logger.exception("notification %s crashed the sender", notification.pk)
-        failure = ChannelError(f"internal error: {type(error).__name__}", permanent=True)
-        return _record_failure(notification, attempt, failure, now=clock())
-    finished = clock()
-    if webhook:
-        webhook_record_outcome(notification=notification, delivered=True, now=finished)
-    _finish(
-        notification,
-        attempt,
-        outcome=AttemptOutcome.SENT,
-        now=finished,
-        status=NotificationStatus.SENT,
-        sent_at=finished,
-        last_error="",
-        response_code=response_code,
-    )
-    return NotificationStatus.SENT
-
-
-def _record_failure(notification, attempt, error, *, now: datetime) -> str:
-    attempts = notification.attempts + 1
-    permanent = isinstance(error, RenderError) or error.permanent
-    code = getattr(error, "response_code", None)
-    if notification.channel == Channel.WEBHOOK:
-        webhook_record_outcome(notification=notification, delivered=False, now=now)
-    if permanent or attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
-        _finish(
-            notification,
-            attempt,
-            outcome=AttemptOutcome.FAILED,
-            now=now,
-            status=NotificationStatus.FAILED,
-            last_error=str(error),
-            response_code=code,
-        )
-        logger.warning("notification %s failed: %s", notification.pk, error)
-        return NotificationStatus.FAILED
-    _finish(
-        notification,
-        attempt,
-        outcome=AttemptOutcome.RETRY,
-        now=now,
-        status=NotificationStatus.PENDING,
-        due_at=now + backoff(attempts),
-        last_error=str(error),
-        response_code=code,
-    )
-    return NotificationStatus.PENDING
+        return sender.send(notification)
+    finally:
+        sender.flush()
 
 
 def notifications_send_due(
@@ -321,34 +396,28 @@ def notifications_send_due(
     def clock() -> datetime:
         return now or timezone.now()
 
-    origin = clock()
-    claimed = notifications_claim(now=origin, batch=batch, worker_id=worker_id, channels=channels)
+    claimed = notifications_claim(now=clock(), batch=batch, worker_id=worker_id, channels=channels)
     report = SendReport(claimed=len(claimed))
     open_channels = Channels()
+    sender = _Sender(worker_id=worker_id, channels=open_channels, clock=clock)
     try:
-        _send_all(claimed, report, clock=clock, worker_id=worker_id, channels=open_channels)
+        _send_all(claimed, report, sender)
     finally:
-        open_channels.close()
+        try:
+            sender.flush()
+        finally:
+            # After the last outcome is written: closing may wait for a server that stalls.
+            open_channels.close()
     return report
 
 
-def _send_all(claimed, report: SendReport, *, clock, worker_id: str, channels: Channels) -> None:
+def _send_all(claimed, report: SendReport, sender: _Sender) -> None:
     for notification in claimed:
         try:
-            outcome = notification_send(
-                notification, now=clock(), worker_id=worker_id, channels=channels, clock=clock
-            )
+            outcome = sender.send(notification)
         except Exception as error:
-            # Before the hand-off started (a bug, a lost database): the row goes to the log.
             logger.exception("notification %s crashed the sender", notification.pk)
-            _finish(
-                notification,
-                None,
-                outcome=AttemptOutcome.FAILED,
-                now=clock(),
-                status=NotificationStatus.FAILED,
-                last_error=f"internal error: {type(error).__name__}",
-            )
+            sender.fail(notification, error)
             report.failed += 1
             continue
         if outcome == NotificationStatus.SENT:

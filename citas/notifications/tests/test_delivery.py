@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 
+from citas.notifications import delivery
 from citas.notifications.channels import Channels
 from citas.notifications.delivery import (
     notification_send,
@@ -143,6 +144,38 @@ def test_an_invalid_address_fails_at_once_with_a_clear_error_and_the_batch_goes_
     assert "invalid email address" in bad.last_error
     assert (report.sent, report.failed) == (1, 1)
     assert len(mailoutbox) == 1
+
+
+def test_a_crash_before_the_next_send_still_records_the_message_sent_before_it(
+    booked, mailoutbox, monkeypatch
+):
+    """A sent row's outcome is written with the next row's first step; when that step fails,
+    the outcome is written anyway (else the row would be sent again after its lease)."""
+    confirmation = Notification.objects.get(kind=K.CONFIRMED)
+    second = Notification.objects.create(
+        practice=booked.practice,
+        appointment=booked,
+        kind=K.CANCELLED,
+        recipient="otra@example.com",
+        due_at=NOW,
+        payload=confirmation.payload,
+    )
+    moot_reason = delivery._moot_reason
+
+    def crash_on_the_second(notification, now):
+        if notification.pk == second.pk:
+            raise RuntimeError("a bug")
+        return moot_reason(notification, now)
+
+    monkeypatch.setattr(delivery, "_moot_reason", crash_on_the_second)
+    report = notifications_send_due(now=NOW, worker_id="w1")
+
+    assert (report.sent, report.failed) == (1, 1)
+    assert [m.to for m in mailoutbox] == [["marta@example.com"]]
+    confirmation.refresh_from_db()
+    second.refresh_from_db()
+    assert (confirmation.status, second.status) == ("sent", "failed")
+    assert list(confirmation.delivery_attempts.values_list("outcome", flat=True)) == ["sent"]
 
 
 def test_a_missing_template_variable_fails_the_row_not_the_worker(booked, mailoutbox):

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from citas.notifications import delivery
 from citas.notifications.delivery import MESSAGE_CHANNELS, notifications_send_due
 from citas.notifications.models import (
     AttemptOutcome,
@@ -96,6 +97,37 @@ def test_each_notification_carries_one_stable_message_id(sink, smtp_to, make_app
     expected = {Notification.objects.get(pk=pk).message_id for pk in pks}
     assert set(sink.handler.counts()) == expected
     assert len(expected) == 3
+
+
+@pytest.mark.django_db
+def test_a_render_that_outlasts_the_lease_is_not_followed_by_a_send_of_a_row_taken_over(
+    sink, smtp_to, make_appointment, monkeypatch
+):
+    """The lease is renewed before rendering; a render that eats into the margin (a process's
+    first, which imports and compiles) must not be followed by a send on a lease run out."""
+    smtp_to(sink, NOTIFICATIONS_SEND_DEADLINE=1, WEBHOOKS_DEADLINE=1, NOTIFICATIONS_LEASE_MARGIN=1)
+    (pk,) = queue(make_appointment(start=timezone.now() + timedelta(days=2)), 1)
+    render, renders = delivery.render_notification, []
+
+    def slow_first_render(notification):
+        renders.append(notification.pk)
+        if len(renders) == 1:
+            time.sleep(2.2)  # past the 2 s lease: another worker takes the row and sends it
+            taken_over = notifications_send_due(worker_id="other", channels=MESSAGE_CHANNELS)
+            assert taken_over.sent == 1
+        return render(notification)
+
+    monkeypatch.setattr(delivery, "render_notification", slow_first_render)
+    report = notifications_send_due(worker_id="slow", channels=MESSAGE_CHANNELS)
+
+    assert report.lease_lost == 1
+    assert list(sink.handler.counts().values()) == [1]
+    row = Notification.objects.get(pk=pk)
+    assert (row.status, row.attempts) == ("sent", 2)
+    assert sorted(row.delivery_attempts.values_list("worker", "outcome")) == [
+        ("other", AttemptOutcome.SENT),
+        ("slow", AttemptOutcome.INTERRUPTED),
+    ]
 
 
 # --- real sender processes, SIGKILL and competing leases (PostgreSQL) --------------------------

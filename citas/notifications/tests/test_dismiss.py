@@ -6,6 +6,7 @@ from datetime import UTC
 
 import pytest
 import time_machine
+from django.db import connection
 from django.urls import reverse
 
 from citas.core.factories import MembershipFactory
@@ -177,6 +178,32 @@ def test_a_failure_arriving_after_the_page_was_drawn_is_not_dismissed(owner_clie
     assert later.dismissed_at is None
     assert failed_notification_count(confirmation.practice) == 1
     assert "1 notificación no se ha podido enviar" in response.content.decode()
+
+
+def test_the_alert_counts_exactly_the_failures_its_dismiss_all_would_dismiss(
+    owner_client, failed_two
+):
+    """A failure that lands while the page is drawn is either counted and in the list, or
+    neither: the count and the list come from one read."""
+    later = (
+        Notification.objects.filter(status="pending").exclude(pk__in=[n.pk for n in failed_two])
+    ).first()
+
+    def fail_later_after_the_first_read(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if '"dismissed_at" IS NULL' in sql and not later.last_error:
+            later.last_error = "the worker gave up while the page was drawn"
+            fail(later, later.last_error)
+        return result
+
+    with connection.execute_wrapper(fail_later_after_the_first_read):
+        page = owner_client.get(LOG).content.decode()
+
+    assert later.last_error  # it did land in between
+    shown = re.search(r"(\d+) notificaciones no se han podido enviar", page).group(1)
+    seen = re.search(r'name="seen" value="([^"]*)"', page).group(1).split(",")
+    badge = re.search(r"(\d+) fallidas", page).group(1)
+    assert int(shown) == int(badge) == len(seen)
 
 
 @pytest.mark.parametrize("seen", ["", "abc", "1,,x", "-3"])
