@@ -126,8 +126,10 @@ def check_length(*, start: datetime, end: datetime, tz: ZoneInfo) -> None:
 
 
 def check_overlap(*, professional: Professional, slot: Slot, exclude_pk) -> None:
+    # all_objects: a blocked client's appointment under way still holds its time (blocking
+    # cancels only upcoming ones). On SQLite this check is the only guard against the overlap.
     clash = (
-        Appointment.objects.active()
+        Appointment.all_objects.active()
         .blocking(slot.blocked_start, slot.blocked_end)
         .filter(professional=professional)
         .exclude(pk=exclude_pk)
@@ -198,7 +200,7 @@ def check_free_slot(
     ]
     busy = [
         Interval(begin, end)
-        for begin, end in Appointment.objects.active()
+        for begin, end in Appointment.all_objects.active()
         .blocking(window_start, window_end)
         .filter(professional=professional)
         .exclude(pk=exclude_pk)

@@ -85,7 +85,7 @@ def overlaps_an_active_appointment(
     length = None if end is None else as_utc(end) - as_utc(start)
     slot = slot_for(appointment.service, start, length or appointment.end - appointment.start)
     return (
-        Appointment.objects.active()
+        Appointment.all_objects.active()
         .blocking(slot.blocked_start, slot.blocked_end)
         .filter(professional=professional)
         .exclude(pk=appointment.pk)

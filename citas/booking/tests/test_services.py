@@ -160,6 +160,22 @@ def test_it_refuses_an_overlapping_booking_as_slot_taken(s):
     assert error.code == "slot_taken"
 
 
+def test_a_blocked_clients_appointment_still_holds_its_time(s):
+    """Blocking (erasing) a client cancels their upcoming appointments, not one already
+    booked for which the block came too late to cancel; its time stays taken. On SQLite this
+    check is the only guard (no exclusion constraint)."""
+    book(s)
+    Client.all_objects.filter(pk=s.client.pk).update(blocked_at=NOW)
+    s.client = ClientFactory(practice=s.practice)
+
+    later = TUESDAY_TEN + timedelta(minutes=15)
+
+    assert isinstance(refused(lambda: book(s, start=later, by_client=False)), SlotTaken)
+    forced = refused(lambda: book(s, start=later, by_client=False, override_policy=True))
+    assert isinstance(forced, SlotTaken)
+    assert Appointment.all_objects.count() == 1
+
+
 def test_buffers_keep_the_neighbouring_slot_busy(s):
     s.service.buffer_after_minutes = 15
     s.service.save()
