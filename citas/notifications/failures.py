@@ -26,7 +26,9 @@ def notifications_resend_failed(*, practice, by, now: datetime | None = None) ->
     ones are resent one by one from the log)."""
     now = now or timezone.now()
     with transaction.atomic():
-        failed = list(open_failures().select_for_update().filter(practice=practice).order_by("pk"))
+        failed = list(
+            open_failures().select_for_update(of=("self",)).filter(practice=practice).order_by("pk")
+        )
         for notification in failed:
             notification_resend(notification=notification, by=by, now=now)
     return len(failed)
@@ -65,7 +67,7 @@ def notifications_dismiss_failed(
     with transaction.atomic():
         ids = list(
             open_failures()
-            .select_for_update()
+            .select_for_update(of=("self",))
             .filter(practice=practice, pk__in=seen_ids)
             .order_by("pk")
             .values_list("pk", flat=True)

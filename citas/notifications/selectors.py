@@ -40,10 +40,11 @@ def notifications_for_practice(practice, *, status: str = "", kind: str = "", di
 
 def open_failures():
     """Failed notifications that still need a person: not resent, not dismissed (index
-    notification_open_failures)."""
+    notification_open_failures), and not about an erased client: the log hides those, so the
+    alert must not count them, and "resend all" must never write to that client again."""
     return Notification.objects.filter(
         status=NotificationStatus.FAILED, resent_at__isnull=True, dismissed_at__isnull=True
-    )
+    ).exclude(appointment__client__blocked_at__isnull=False)
 
 
 def failed_notification_count(practice) -> int:

@@ -2,7 +2,7 @@
 so they leave the nav badge, the log's alert and the daily email, and stay in the log."""
 
 import re
-from datetime import UTC
+from datetime import UTC, datetime
 
 import pytest
 import time_machine
@@ -313,3 +313,39 @@ def test_dismiss_needs_the_csrf_token(owner, failed_two):
     assert browser.post(DISMISS_ALL, {"seen": ids(failed_two)}).status_code == 403
     assert browser.post(dismiss_url(failed_two[0])).status_code == 403
     assert failed_notification_count(failed_two[0].practice) == 2
+
+
+def test_an_erased_clients_failures_are_neither_counted_nor_resent(
+    owner_client, owner, failed_two, make_appointment
+):
+    """The log hides an erased (blocked) client's messages: the alert, the badge, the daily
+    email and "resend all" leave them out too, so nothing is ever sent to that client again."""
+    from django.utils import timezone
+
+    from citas.booking.models import Client
+    from citas.core.factories import ClientFactory
+
+    confirmation, _reminder = failed_two
+    practice = confirmation.practice
+    erased = make_appointment(
+        start=datetime(2026, 12, 1, 10, tzinfo=UTC),
+        client=ClientFactory(practice=practice),
+        status="confirmed",
+    )
+    theirs = Notification.objects.create(
+        practice=practice,
+        appointment=erased,
+        kind=NotificationKind.CONFIRMED,
+        channel="email",
+        recipient="erased@example.com",
+        due_at=NOW,
+        status="failed",
+    )
+    assert failed_notification_count(practice) == 3
+    Client.all_objects.filter(pk=erased.client_id).update(blocked_at=timezone.now())
+
+    assert failed_notification_count(practice) == 2
+    assert str(theirs.pk) not in seen_on_the_log(owner_client).split(",")
+    assert notifications_resend_failed(practice=practice, by=owner.user) == 2
+    copies = Notification.objects.filter(payload__resent_from__isnull=False)
+    assert theirs.pk not in [c.payload["resent_from"] for c in copies]
