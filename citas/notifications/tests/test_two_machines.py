@@ -4,8 +4,9 @@ and one Redis, all real processes on loopback.
 - Clients race for one time through both web servers: exactly one booking, the others get the
   "taken" page (409), nobody a 500.
 - TWO_MACHINES_NOTIFICATIONS emails (1,000 by default, about 30 s on a quiet 2-core machine;
-  fewer with TWO_MACHINES_NOTIFICATIONS=300 for a quick run) go out while the SMTP sink stalls for longer than
-  the send deadline and one sender is killed with SIGKILL mid-batch and started again.
+  fewer with TWO_MACHINES_NOTIFICATIONS=300 for a quick run) go out while the SMTP sink
+  stalls for longer than the send deadline and one sender is killed with SIGKILL mid-batch
+  and started again.
 - Counted by Message-ID at the sink: nothing lost; a message received twice only where the log
   shows a try that ended without a confirmed answer (the documented exception: "interrupted"
   by the kill, at most one per killed sender since a sender hands over one message at a time,
