@@ -66,8 +66,11 @@ CLOCK_SQL = 'substr(t."start", 13, 5)'
 
 
 # Colour -> its JSON fragment, for every professional colour met so far (a few per practice).
+# The whole map goes to the database with every feed query, so it is kept small: past the
+# limit it starts again (a feed then makes one more query to learn its colours, as it did
+# when it always read them).
 _color_fragments: dict[str, str] = {}
-COLOR_CACHE_LIMIT = 10_000
+COLOR_CACHE_LIMIT = 256
 
 
 def appointment_events_json(

@@ -579,3 +579,21 @@ def test_a_colour_changed_between_two_feeds_gets_its_own_text_colour(
         colours[shade] = (event["backgroundColor"], event["textColor"])
 
     assert colours == {"#0b1c2d": ("#0b1c2d", "#ffffff"), "#f4e3d2": ("#f4e3d2", "#000000")}
+
+
+@pytest.mark.postgres
+def test_past_the_colour_limit_the_feed_starts_again_and_stays_right(
+    member_client, professional, service, monkeypatch
+):
+    """The colour map goes to the database with every feed query, so it is bounded: past the
+    limit it is emptied and the feed learns its colours again."""
+    from citas.booking import agenda_json
+
+    monkeypatch.setattr(agenda_json, "COLOR_CACHE_LIMIT", 2)
+    AppointmentFactory(professional=professional, service=service, start=TUESDAY_TEN)
+    for shade, text in (("#101010", "#ffffff"), ("#fafafa", "#000000"), ("#202020", "#ffffff")):
+        professional.color = shade
+        professional.save()
+        (event,) = member_client.get(FEED, WEEK).json()
+        assert (event["backgroundColor"], event["textColor"]) == (shade, text)
+        assert len(agenda_json._color_fragments) <= 2
