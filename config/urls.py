@@ -20,6 +20,9 @@ admin.site.site_title = "Gestor de Citas"
 urlpatterns = [
     path("", core_views.landing, name="landing"),
     path("healthz", core_views.healthz, name="healthz"),
+    # Every request walks these patterns in order: the API (clients calling in loops) is tried
+    # before the pages. No pattern above or below it matches /api/… or /cuenta/tokens/….
+    path("", include("citas.api.urls")),  # /api/v1/, /api/schema/, /api/docs/, /cuenta/tokens/
     path("robots.txt", core_views.robots_txt, name="robots_txt"),
     path("manifest.webmanifest", core_views.manifest, name="manifest"),
     path("sw.js", core_views.service_worker, name="service_worker"),
@@ -45,7 +48,6 @@ urlpatterns = [
     path("r/<slug:practice_slug>/privacidad/", include(privacy_public_patterns)),
     path("invitaciones/<str:token>/", practice_views.invitation_accept, name="invitation_accept"),
     path("", include("citas.notifications.urls")),
-    path("", include("citas.api.urls")),  # /api/v1/, /api/schema/, /api/docs/, /cuenta/tokens/
     path("admin/", admin.site.urls),
     path("favicon.ico", RedirectView.as_view(url="/static/img/favicon.svg", permanent=True)),
 ]
