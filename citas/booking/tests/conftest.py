@@ -1,10 +1,20 @@
 from datetime import time
 
 import pytest
+import time_machine
 
 from citas.core.factories import ProfessionalFactory, ServiceFactory, WorkingHoursFactory
 
 from .helpers import Setup, bookable_practice
+
+
+@pytest.fixture
+def frozen_clock(request):
+    """Time stands still at the module's NOW (the tests check exact times and windows); a
+    module asks for it with `pytest.mark.usefixtures("frozen_clock")`. Yields the traveller,
+    for the tests that move the clock."""
+    with time_machine.travel(request.module.NOW, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture

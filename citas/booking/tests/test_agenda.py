@@ -3,7 +3,6 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -23,18 +22,12 @@ from citas.core.factories import (
 from citas.practices.models import Role
 from citas.scheduling.selectors import policy_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 MADRID = ZoneInfo("Europe/Madrid")
 NOW = datetime(2026, 11, 30, 8, tzinfo=MADRID)  # a Monday morning
 TUESDAY_TEN = datetime(2026, 12, 1, 10, tzinfo=MADRID)
 FEED = reverse("booking_staff:agenda_feed")
 WEEK = {"start": "2026-11-30T00:00:00", "end": "2026-12-07T00:00:00"}
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

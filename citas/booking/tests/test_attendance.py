@@ -20,17 +20,11 @@ from citas.scheduling.selectors import policy_for
 
 from .helpers import bookable_practice
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 MADRID = ZoneInfo("Europe/Madrid")
 NOW = datetime(2026, 11, 30, 8, tzinfo=MADRID)  # a Monday
 THURSDAY_TEN = datetime(2026, 12, 3, 10, tzinfo=MADRID)
 K = NotificationKind
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

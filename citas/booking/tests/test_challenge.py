@@ -13,15 +13,9 @@ from django.utils import timezone
 
 from citas.booking.models import Appointment
 from citas.booking.tests.helpers import bookable_practice, set_rules
-from citas.booking.tests.test_abuse import NOW, _form
+from citas.booking.tests.test_abuse import NOW, _form  # noqa: F401 — NOW: the frozen clock's time
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 @pytest.fixture(autouse=True)

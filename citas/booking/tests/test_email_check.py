@@ -7,7 +7,6 @@ import re
 from datetime import timedelta
 
 import pytest
-import time_machine
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.urls import reverse
@@ -25,13 +24,7 @@ from citas.scheduling.selectors import policy_for
 
 from .test_public_views import NOW, TUESDAY_TEN, form_data, submit
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 @pytest.fixture

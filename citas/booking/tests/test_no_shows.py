@@ -15,9 +15,9 @@ from citas.core.factories import AppointmentFactory, MembershipFactory
 from citas.practices.models import Role
 
 from .helpers import bookable_practice
-from .test_attendance import NOW, THURSDAY_TEN, frozen_clock  # noqa: F401 — autouse clock
+from .test_attendance import NOW, THURSDAY_TEN
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 def no_shows(s, count):

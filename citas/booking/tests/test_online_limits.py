@@ -5,7 +5,6 @@ upcoming appointments one address may hold, and where new practices start (the e
 from datetime import timedelta
 
 import pytest
-import time_machine
 
 from citas.booking.models import Appointment, Client
 from citas.booking.services import appointment_book
@@ -14,15 +13,9 @@ from citas.scheduling.models import BookingPolicy
 from citas.scheduling.selectors import policy_for
 
 from .helpers import bookable_practice, set_rules
-from .test_abuse import NOW, _api_book, _start, _submit
+from .test_abuse import NOW, _api_book, _start, _submit  # noqa: F401 — NOW: the frozen clock's time
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 def _book(channel: str):

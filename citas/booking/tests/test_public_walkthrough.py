@@ -5,30 +5,16 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from citas.booking.forms import format_start
 from citas.core.factories import AppointmentFactory, ProfessionalFactory, ServiceFactory
 
-from .helpers import bookable_practice
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 MADRID = ZoneInfo("Europe/Madrid")
 NOW = datetime(2026, 11, 30, 8, tzinfo=MADRID)  # a Monday
 TUESDAY_TEN = datetime(2026, 12, 1, 10, tzinfo=MADRID)
 MONDAY_ELEVEN = datetime(2026, 11, 30, 11, tzinfo=MADRID)
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def s(db):
-    return bookable_practice()
 
 
 def page(client, s, query=""):

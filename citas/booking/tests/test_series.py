@@ -26,16 +26,10 @@ from citas.scheduling.models import TimeOff, TimeOffReason
 
 from .helpers import bookable_practice
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 MADRID = ZoneInfo("Europe/Madrid")
 NOW = datetime(2027, 3, 1, 8, tzinfo=MADRID)  # a Monday, four weeks before the spring change
 TUESDAY_TEN = datetime(2027, 3, 9, 10, tzinfo=MADRID)
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ client, and moving a series to another professional, all or nothing."""
 from datetime import timedelta
 
 import pytest
-import time_machine
 from icalendar import Calendar
 
 from citas.booking.models import Appointment
@@ -16,15 +15,9 @@ from citas.notifications.models import Notification, NotificationKind
 from citas.notifications.rendering import render_notification
 
 from .helpers import bookable_practice, colleague
-from .test_series import MADRID, NOW, _series_of_four
+from .test_series import MADRID, NOW, _series_of_four  # noqa: F401 — NOW: the frozen clock's time
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ client's language; a long series names its first and last date."""
 from datetime import datetime
 
 import pytest
-import time_machine
 from django.utils import translation
 
 from citas.booking.series import SeriesScope, series_cancel, series_move
@@ -14,15 +13,9 @@ from citas.notifications.services import settings_for
 from citas.notifications.sms_dates import MAX_LENGTH, short_dates
 
 from .helpers import bookable_practice
-from .test_series import MADRID, NOW, TUESDAY_TEN, book_series, weekly
+from .test_series import MADRID, NOW, TUESDAY_TEN, book_series, weekly  # noqa: F401 — NOW: the frozen clock's time
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 @pytest.fixture

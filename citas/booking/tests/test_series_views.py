@@ -5,7 +5,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from citas.booking.forms import format_start
@@ -21,17 +20,11 @@ from citas.practices.models import Role
 
 from .helpers import colleague
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 MADRID = ZoneInfo("Europe/Madrid")
 NOW = datetime(2026, 11, 30, 8, tzinfo=MADRID)  # a Monday morning
 TUESDAYS = [datetime(2026, 12, 1, 10, tzinfo=MADRID) + timedelta(weeks=w) for w in range(3)]
 BOOK = reverse("booking_staff:agenda_book")
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from datetime import date, time, timedelta
 
 import pytest
-import time_machine
 
 from citas.booking.attendance import appointment_release
 from citas.booking.models import PartOfDay, WaitlistEntry, WaitlistStatus
@@ -29,15 +28,9 @@ from citas.notifications.rendering import render_notification
 from .helpers import bookable_practice
 from .waitlist_helpers import NOW, THURSDAY, THURSDAY_TEN, free, offered_entry, waiting
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 OFFER_VALID = timedelta(hours=2)  # the practice's default
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

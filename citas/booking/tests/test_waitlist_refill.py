@@ -18,22 +18,10 @@ from citas.scheduling.models import TimeOffReason
 from citas.scheduling.selectors import policy_for
 from citas.scheduling.services import time_off_delete, working_hours_set
 
-from .helpers import bookable_practice
 from .waitlist_helpers import MADRID, NOW, THURSDAY, THURSDAY_TEN, free, waiting
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 THURSDAY_ELEVEN = THURSDAY_TEN + timedelta(hours=1)
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def s(db):
-    return bookable_practice()
 
 
 def offers():

@@ -6,7 +6,6 @@ another offer it once."""
 from datetime import datetime, timedelta
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from citas.booking.models import WaitlistStatus
@@ -16,23 +15,11 @@ from citas.scheduling.changes import Snapshot, freed_windows, schedule_change
 from citas.scheduling.models import WorkingHours
 from citas.scheduling.services import time_off_delete
 
-from .helpers import bookable_practice
 from .test_waitlist_refill import book_thursday_ten
 from .waitlist_helpers import MADRID, NOW, THURSDAY, THURSDAY_TEN, waiting
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 THURSDAY_FOUR = datetime(2026, 12, 3, 16, tzinfo=MADRID)
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def s(db):
-    return bookable_practice()
 
 
 @pytest.fixture

@@ -13,18 +13,7 @@ from citas.practices.models import Role
 from .helpers import bookable_practice
 from .waitlist_helpers import NOW, THURSDAY, THURSDAY_TEN, free, offered_entry, waiting
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def s(db):
-    return bookable_practice()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 def url(name, entry, slug=None):
