@@ -34,10 +34,16 @@ def test_offline_page_and_agenda_refresh_when_back_online(live_server, app_page)
     assert manifest["start_url"] == "/app/"
     # Controlled by the worker (a promise, not wait_for_function: polling a string predicate
     # is an eval, which the page's strict CSP refuses).
+    # evaluate() has no timeout of its own: the promise gives up after 10 s, so a worker that
+    # never takes control fails the test instead of hanging the run.
     page.evaluate(
-        """() => navigator.serviceWorker.ready.then(() => navigator.serviceWorker.controller
-            || new Promise((resolve) => navigator.serviceWorker.addEventListener(
-                "controllerchange", resolve, { once: true })))"""
+        """() => Promise.race([
+            navigator.serviceWorker.ready.then(() => navigator.serviceWorker.controller
+                || new Promise((resolve) => navigator.serviceWorker.addEventListener(
+                    "controllerchange", resolve, { once: true }))),
+            new Promise((_, reject) => setTimeout(
+                () => reject(new Error("the service worker took no control in 10 s")), 10000)),
+        ])"""
     )
 
     feed = f"{live_server.url}{reverse('booking_staff:agenda_feed')}"
