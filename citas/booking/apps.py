@@ -6,3 +6,8 @@ class BookingConfig(AppConfig):
     name = "citas.booking"
     label = "booking"
     verbose_name = _("Bookings")
+
+    def ready(self) -> None:
+        from .agenda_cache import connect_signals
+
+        connect_signals()

@@ -26,6 +26,7 @@ from citas.practices.models import Practice, Professional
 from citas.scheduling.selectors import policy_for
 from citas.scheduling.services import schedule_version_bump
 
+from .agenda_cache import agenda_changed
 from .locking import guard_overlap, lock_online_bookings, lock_professionals
 from .models import (
     ACTIVE_STATUSES,
@@ -101,6 +102,8 @@ def client_merge(*, practice: Practice, keep: Client, merge: Client, by) -> Clie
     if keep.pk == merge.pk:
         raise ServiceError(_("Choose two different clients."), field="merge")
     with transaction.atomic():
+        # A bulk update sends no signal: the moved appointments now show keep's name.
+        agenda_changed(practice.pk)
         Appointment.objects.filter(client=merge).update(client=keep)
         AppointmentSeries.objects.filter(client=merge).update(client=keep)
         for field in ("full_name", "email", "phone", "notes", "user", "privacy_accepted_at"):

@@ -29,7 +29,7 @@ from citas.practices.selectors import require_membership
 from citas.privacy.services import client_link_renew
 from citas.scheduling.calendar_events import time_off_events
 
-from . import series, services, staff_selectors
+from . import agenda_cache, series, services, staff_selectors
 from .agenda_json import appointment_events_json
 from .models import ACTIVE_STATUSES, AppointmentStatus
 from .selectors import appointment_for_member
@@ -95,46 +95,62 @@ def agenda(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def agenda_feed(request: HttpRequest) -> JsonResponse:
+def agenda_feed(request: HttpRequest) -> HttpResponse:
     practice = require_membership(request).practice
     form = AgendaFeedForm(request.GET, practice=practice)
     if not form.is_valid():
         return _errors_json(form)
-    professional_ids = [p.pk for p in form.cleaned_data["professional"]]
-    rows = staff_selectors.agenda_appointments(
-        practice=practice,
-        start=form.cleaned_data["start"],
-        end=form.cleaned_data["end"],
+    data = form.cleaned_data
+    professional_ids = [p.pk for p in data["professional"]]
+    key = agenda_cache.feed_key(
+        practice_id=practice.pk,
+        # Read before the appointments (see agenda_cache).
+        version=agenda_cache.schedule_version(practice.pk),
+        start=data["start"],
+        end=data["end"],
         professional_ids=professional_ids,
-        include_cancelled=form.cleaned_data["cancelled"],
+        include_cancelled=data["cancelled"],
+        language=get_language(),
+        timezone=practice.timezone,
     )
-    status_labels = {value: str(label) for value, label in AppointmentStatus.choices}
-    built = appointment_events_json(
-        rows,
-        tz_name=practice.timezone,
-        status_labels=status_labels,
-        repeated=_repeated_hour_labels(
-            form.cleaned_data["start"], form.cleaned_data["end"], form.tz
-        ),
-    )
-    events = [] if built is not None else [_event(row, form.tz, status_labels) for row in rows]
-    events += time_off_events(
-        practice=practice,
-        start=form.cleaned_data["start"],
-        end=form.cleaned_data["end"],
-        professional_ids=professional_ids,
-        tz=form.tz,
-    )
-    events += external_busy_events(
-        practice=practice,
-        start=form.cleaned_data["start"],
-        end=form.cleaned_data["end"],
-        professional_ids=professional_ids,
-        tz=form.tz,
-    )
-    if built is None:
-        return JsonResponse(events, safe=False)
-    return HttpResponse(_joined(built, events), content_type="application/json")
+
+    def build() -> str:
+        rows = staff_selectors.agenda_appointments(
+            practice=practice,
+            start=data["start"],
+            end=data["end"],
+            professional_ids=professional_ids,
+            include_cancelled=data["cancelled"],
+        )
+        status_labels = {value: str(label) for value, label in AppointmentStatus.choices}
+        built = appointment_events_json(
+            rows,
+            tz_name=practice.timezone,
+            status_labels=status_labels,
+            repeated=_repeated_hour_labels(data["start"], data["end"], form.tz),
+        )
+        if built is None:
+            built = json.dumps(
+                [_event(row, form.tz, status_labels) for row in rows], cls=DjangoJSONEncoder
+            )
+        events = time_off_events(
+            practice=practice,
+            start=data["start"],
+            end=data["end"],
+            professional_ids=professional_ids,
+            tz=form.tz,
+        )
+        events += external_busy_events(
+            practice=practice,
+            start=data["start"],
+            end=data["end"],
+            professional_ids=professional_ids,
+            tz=form.tz,
+        )
+        return _joined(built, events)
+
+    body = agenda_cache.cached_events(key, build)
+    return HttpResponse(body, content_type="application/json")
 
 
 def _joined(array: str, more: list) -> str:

@@ -17,6 +17,7 @@ from django.db.models import CharField, Max, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext as _
 
+from citas.booking.agenda_cache import agenda_changed
 from citas.booking.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -109,6 +110,8 @@ def client_anonymise(*, client: Client, now: datetime) -> Client:
         AuditEntry.objects.filter(
             practice=client.practice, object_type="client", object_id=str(client.pk)
         ).update(object_repr=anonymous_name(client.pk))
+        # A bulk update sends no signal: the agenda shows the client's name.
+        agenda_changed(client.practice_id)
         Client.all_objects.filter(pk=client.pk).update(
             full_name=anonymous_name(client.pk),
             email="",
