@@ -1,7 +1,7 @@
 import os
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 from citas.core.factories import STRANGER_NAME, MembershipFactory, ProfessionalFactory
 from citas.practices.models import Role
@@ -42,8 +42,10 @@ def _fast_and_isolated(settings):
     settings.BOOKING_CHALLENGE_AFTER_ATTEMPTS = 10**6
     settings.BOOKING_CHALLENGE_PRACTICE_AFTER_BOOKINGS = 10**6
     cache.clear()  # rate-limit counters must not leak from one test to the next
+    caches["agenda"].clear()
     yield
     cache.clear()
+    caches["agenda"].clear()
 
 
 @pytest.fixture

@@ -179,6 +179,18 @@ else:
         "consumer": HUEY_CONSUMER,
     }
 
+# The staff agenda's weeks (citas.booking.agenda_cache): entries of up to a megabyte, so local
+# memory keeps few of them; with Redis, the same server as the rest.
+CACHES["agenda"] = (
+    {**CACHES["default"]}
+    if REDIS_URL
+    else {
+        "BACKEND": "citas.core.cache.LocalMemoryCache",
+        "LOCATION": "agenda",
+        "OPTIONS": {"MAX_ENTRIES": 64},
+    }
+)
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",

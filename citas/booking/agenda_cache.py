@@ -2,9 +2,9 @@
 
 A week of a busy practice is several hundred events (about 400 kB of JSON); building them is
 most of what the feed costs, and staff ask for the same week again and again (every agenda
-opened, every change redrawn). The text is kept in the Django cache (Redis in production,
-local memory in development) under the practice's schedule version, with the protocol of the
-free slots' cache (`citas.scheduling.slot_cache`):
+opened, every change redrawn). The text is kept in the "agenda" cache (Redis in production; in
+development a local memory of its own that keeps few entries) under the practice's schedule
+version, with the protocol of the free slots' cache (`citas.scheduling.slot_cache`):
 
 - The key holds everything the text depends on besides the rows: the practice, its schedule
   version, the range, the professionals chosen, whether cancelled appointments are shown, the
@@ -35,7 +35,7 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection, transaction
 from django.db.models.signals import post_save
 
@@ -46,7 +46,7 @@ logger = logging.getLogger(__name__)
 ENTRY_SECONDS = 300
 # A feed larger than this is built every time rather than stored (a cache entry per request
 # of a range this wide would crowd out everything else).
-MAX_ENTRY_CHARS = 2_000_000
+MAX_ENTRY_CHARS = 1_000_000
 
 
 def schedule_version(practice_id: int) -> int:
@@ -87,7 +87,7 @@ def feed_key(
 def cached_events(key: str, build: Callable[[], str]) -> str:
     """The events' JSON text under `key`, or `build()`'s, stored once the reading commits."""
     try:
-        text = cache.get(key)
+        text = caches["agenda"].get(key)
     except Exception:  # noqa: BLE001 — the cache only saves work; never fail the page for it
         logger.warning("agenda cache unreadable", exc_info=True)
         text = None
@@ -101,7 +101,7 @@ def cached_events(key: str, build: Callable[[], str]) -> str:
 
 def _store(key: str, text: str) -> None:
     try:
-        cache.set(key, text, ENTRY_SECONDS)
+        caches["agenda"].set(key, text, ENTRY_SECONDS)
     except Exception:  # noqa: BLE001 — as above
         logger.warning("agenda cache unwritable", exc_info=True)
 

@@ -290,9 +290,9 @@ def test_sharing_an_external_calendars_titles_shows_on_the_next_read(
 
 def _uncached(member_client):
     """The feed built without the cache (nothing committed, so nothing read from it)."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    caches["agenda"].clear()
     return member_client.get(FEED, WEEK).json()
 
 
