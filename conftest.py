@@ -1,7 +1,7 @@
 import os
 
 import pytest
-from django.core.cache import cache, caches
+from django.core.cache import caches
 
 from citas.core.factories import STRANGER_NAME, MembershipFactory, ProfessionalFactory
 from citas.practices.models import Role
@@ -41,11 +41,14 @@ def _fast_and_isolated(settings):
     # The proof-of-work challenge is tested on its own (test_challenge.py, e2e).
     settings.BOOKING_CHALLENGE_AFTER_ATTEMPTS = 10**6
     settings.BOOKING_CHALLENGE_PRACTICE_AFTER_BOOKINGS = 10**6
-    cache.clear()  # rate-limit counters must not leak from one test to the next
-    caches["agenda"].clear()
+    _clear_caches(settings)  # rate-limit counters must not leak from one test to the next
     yield
-    cache.clear()
-    caches["agenda"].clear()
+    _clear_caches(settings)
+
+
+def _clear_caches(settings):
+    for name in settings.CACHES:  # a test may have replaced them
+        caches[name].clear()
 
 
 @pytest.fixture
