@@ -8,7 +8,8 @@ times every page against each table in turn (the connection's search_path picks 
 set outside the timing), so both sizes share the machine's noise; it prints the median per
 page and size and the ratio 200k ÷ 5k, which should stay near 1 (an index range, whatever the
 history). Pages, as the practice's owner through Django's test client:
-  the agenda page, its feed for this week (Monday to Monday), the staff list's past and
+  the agenda page, its feed for this week (Monday to Monday; built from the rows, and from
+  the agenda cache, which is emptied whenever the size changes), the staff list's past and
   upcoming tabs, the client list, and a constant JSON view (the floor); outside Django's test
   environment (its template instrumentation would add a copied context per rendered template).
 Needs PostgreSQL (DATABASE_URL); exits 1 when a list's ratio is over RATIO_LIMIT.
@@ -36,10 +37,12 @@ _search_path = {"now": SIZES["200k"]}
 
 def _use(search_path: str) -> None:
     """Point the connection at one size's table (a new connection too: see `run`)."""
+    from django.core.cache import caches
     from django.db import connection
 
     _search_path["now"] = search_path
     _set_search_path(sender=None, connection=connection)
+    caches["agenda"].clear()  # what was cached was read from the other table
 
 
 def _set_search_path(sender, connection, **kwargs) -> None:
@@ -96,6 +99,14 @@ def seed():
     return history, owner, today
 
 
+def _built(client, path, params):
+    """The feed built from the rows: its cache emptied first (agenda_cache)."""
+    from django.core.cache import caches
+
+    caches["agenda"].clear()
+    return client.get(path, params)
+
+
 def run() -> int:
     from django.conf import settings
     from django.db import connection
@@ -127,6 +138,7 @@ def run() -> int:
     pages = {
         "agenda page": ("/app/agenda/", {}),
         "agenda feed, this week": ("/app/agenda/eventos/", week),
+        "agenda feed, cached": ("/app/agenda/eventos/", week),
         "staff list, past tab": ("/app/citas/", {"tab": "past"}),
         "staff list, upcoming tab": ("/app/citas/", {"tab": "upcoming"}),
         "client list": ("/app/clientes/", {}),
@@ -152,12 +164,14 @@ def run() -> int:
                     response = client.get(path, params)
                     assert response.status_code == 200, (name, size, response.status_code)
             load_before = load_average()
-            runs = measure_sizes(
-                {
-                    name: lambda path=path, params=params: client.get(path, params)
-                    for name, (path, params) in pages.items()
-                }
+            cases = {
+                name: lambda path=path, params=params: client.get(path, params)
+                for name, (path, params) in pages.items()
+            }
+            cases["agenda feed, this week"] = lambda: _built(
+                client, *pages["agenda feed, this week"]
             )
+            runs = measure_sizes(cases)
             load_after = load_average()
     finally:
         setup_test_environment()
