@@ -1,12 +1,14 @@
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db.models.signals import pre_init
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import override
+from rest_framework import serializers
 
-from citas.api.serializers import AppointmentSerializer
+from citas.api.serializers import AppointmentSerializer, _row_datetime
 from citas.booking.models import Appointment, AppointmentEvent, AppointmentSeries, Client
 from citas.catalog.models import Service
 from citas.core.factories import AppointmentFactory, ClientFactory
@@ -297,3 +299,20 @@ def test_the_list_says_which_appointments_the_client_confirmed(clinic):
     answers = [row["client_confirmed_at"] for row in rows]
     assert answers[1] is None
     assert datetime.fromisoformat(answers[0].replace("Z", "+00:00")) == confirmed_at
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Madrid", "America/Santiago", "Asia/Kolkata"])
+def test_the_list_formats_datetimes_as_drf_does_in_any_time_zone(zone):
+    """The list's own datetime formatting (the current zone read once) is DateTimeField's,
+    "Z" for UTC included, across DST changes and for microseconds."""
+    field = serializers.DateTimeField()
+    values = [
+        datetime(2026, 3, 29, 0, 59, 59, 999999, tzinfo=UTC),
+        datetime(2026, 3, 29, 1, 0, tzinfo=UTC),
+        datetime(2026, 10, 25, 0, 30, tzinfo=UTC),
+        datetime(2026, 10, 25, 1, 30, tzinfo=UTC),
+        datetime(2026, 7, 1, 12, 0, 0, 1, tzinfo=ZoneInfo("Asia/Tokyo")),
+    ]
+    with timezone.override(ZoneInfo(zone)):
+        when = _row_datetime(timezone.get_current_timezone())
+        assert [when(value) for value in values] == [field.to_representation(v) for v in values]
