@@ -1,9 +1,43 @@
 from django.db.models import F, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from citas.booking.models import Appointment, Client
 from citas.booking.staff_selectors import client_list
+from citas.catalog.models import Service
+from citas.core.compiled import CompiledQuery
 from citas.practices.models import Practice
+
+# The availability endpoint's reads of the practice and the service, on every request: their
+# SQL is built once per process.
+_practice_with_schedule = CompiledQuery(
+    lambda slug: (
+        Practice.objects.select_related("booking_policy", "schedule_version")
+        .filter(slug=slug)
+        .order_by()[:1]
+    ),
+    "\x00slug\x00",
+)
+_active_service = CompiledQuery(
+    lambda practice_id, pk: (
+        Service.objects.active().filter(practice_id=practice_id, pk=pk).order_by()[:1]
+    ),
+    -1,
+    -2,
+)
+
+
+def practice_with_schedule(slug: str) -> Practice:
+    """The practice with its booking policy and schedule version (what availability_for
+    reads, so that the version is read with it, before any appointment), or 404."""
+    practice = _practice_with_schedule.first(slug)
+    if practice is None:
+        raise Http404
+    return practice
+
+
+def active_service_of(practice: Practice, pk: int) -> Service | None:
+    return _active_service.first(practice.pk, pk)
 
 
 def appointments_for_api(*, practice: Practice, filters: dict) -> QuerySet[Appointment]:
