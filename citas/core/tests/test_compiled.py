@@ -1,8 +1,9 @@
 import threading
 
 import pytest
+from django.db.models import F
 
-from citas.core.compiled import CompiledQuery
+from citas.core.compiled import CompiledQuery, CompiledRows
 from citas.core.factories import MembershipFactory, PracticeFactory
 from citas.practices.models import Membership, Practice
 
@@ -104,3 +105,36 @@ def test_values_list_tuples_are_the_querysets():
     flat = CompiledQuery(lambda pk: Practice.objects.filter(pk=pk).values_list("pk", flat=True), -1)
     with pytest.raises(TypeError):
         flat.first(practice.pk)
+
+
+@pytest.mark.django_db
+def test_compiled_rows_are_the_values_querysets_rows():
+    practice = PracticeFactory()
+    members = MembershipFactory.create_batch(4, practice=practice)
+    MembershipFactory()
+
+    def base():
+        return Membership.objects.values("pk", "role", email=F("user__email"))
+
+    def rows(**lookups):
+        return CompiledRows(Membership, "members", base, lookups)
+
+    since = members[1].created_at
+    got = list(rows(practice=practice.pk, created_at__gte=since).order_by("-pk")[1:3])
+    expected = base().filter(practice=practice.pk, created_at__gte=since).order_by("-pk")[1:3]
+    assert got == list(expected)
+    assert len(got) == 2
+    assert list(rows(practice=practice.pk, role="nobody")) == []
+
+
+@pytest.mark.django_db
+def test_compiled_rows_refuse_what_they_do_not_compile():
+    rows = CompiledRows(Membership, "m", lambda: Membership.objects.values("pk"), {"role": "x"})
+    with pytest.raises(TypeError):
+        rows.filter(role="y")  # twice the same lookup
+    with pytest.raises(TypeError):
+        rows.filter(role__icontains="y")
+    with pytest.raises(TypeError):
+        rows[1:2][0:1]
+    with pytest.raises(TypeError):
+        list(CompiledRows(Membership, "i", Membership.objects.all, {"role": "x"}))
