@@ -384,3 +384,14 @@ def test_the_compiled_list_answers_what_the_orm_answers_page_by_page(
     assert len({row["id"] for page in compiled[1] for row in page["results"]}) == 18
     assert len(compiled[1]) > 9  # pages of 2, there and back
     assert compiled[7] == [{"next": None, "previous": None, "results": []}]
+
+
+def test_a_list_without_filters_validates_nothing_and_a_bad_filter_is_still_a_400(clinic):
+    """The plain list skips the filter serializer (it would read nothing); any filter
+    parameter, even empty or invalid, still goes through it."""
+    appointment(clinic, start=free_start(days=1))
+    api = clinic.api()
+    assert len(api.get(reverse("api:appointments"), {"page_size": 5}).json()["results"]) == 1
+    assert api.get(reverse("api:appointments"), {"status": "lost"}).status_code == 400
+    assert api.get(reverse("api:appointments"), {"from": "yesterday"}).status_code == 400
+    assert api.get(reverse("api:appointments"), {"professional": "0"}).status_code == 400
