@@ -1,6 +1,7 @@
 """Small input and output serializers, one pair per operation. No business rules here:
 inputs check shape and types, the services decide."""
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -184,11 +185,25 @@ class AppointmentSerializer(serializers.Serializer):
 _ROW_DATETIME = serializers.DateTimeField()
 
 
+def _row_datetime(zone):
+    """DateTimeField.to_representation for aware values, with the current time zone read once
+    (DRF reads it for every value): ISO 8601 in `zone`, "Z" for UTC."""
+
+    def when(value):
+        try:
+            text = value.astimezone(zone).isoformat()
+        except OverflowError:  # DRF's own answer (a validation error)
+            return _ROW_DATETIME.to_representation(value)
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return when
+
+
 def appointment_rows_data(rows) -> list[dict]:
     """AppointmentSerializer's output for `.values()` rows of `appointment_rows_for_api`:
-    the same keys, order and formats (datetimes through the same DRF field), without a
-    serializer field call per value. A test compares both on every row."""
-    when = _ROW_DATETIME.to_representation
+    the same keys, order and formats, without a serializer field call per value. A test
+    compares both on every row."""
+    when = _row_datetime(timezone.get_current_timezone())
     return [
         {
             "id": row["id"],

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
+from citas.core.compiled import CompiledQuery
 from citas.practices.models import Membership
 from citas.practices.selectors import require_membership
 
@@ -48,13 +49,38 @@ def calendars_due(*, now: datetime) -> QuerySet[ExternalCalendar]:
     return ExternalCalendar.objects.filter(stale(now), free_of_lease(now)).order_by("checked_at")
 
 
+def is_stale(checked_at: datetime | None, now: datetime) -> bool:
+    """`stale(now)` for one calendar's checked_at."""
+    return checked_at is None or checked_at <= now - sync_interval()
+
+
+# Every page and API request that shows free times asks for the professionals' calendars:
+# the SQL is built once per number of professionals (at most CALENDAR_QUERY_SHAPES kept).
+_calendars_of: dict[int, CompiledQuery] = {}
+CALENDAR_QUERY_SHAPES = 64
+
+
+def _calendars_query(count: int) -> CompiledQuery:
+    query = _calendars_of.get(count)
+    if query is None:
+        if len(_calendars_of) >= CALENDAR_QUERY_SHAPES:
+            _calendars_of.clear()
+        query = _calendars_of[count] = CompiledQuery(
+            lambda *ids: ExternalCalendar.objects.filter(professional_id__in=ids).values_list(
+                "pk", "checked_at"
+            ),
+            *range(-1, -1 - count, -1),
+        )
+    return query
+
+
 def stale_calendar_ids(*, professional_ids: Sequence[int], now: datetime) -> list[int]:
     """Those being synced too: their sync may end within the wait for fresh data."""
-    return list(
-        ExternalCalendar.objects.filter(
-            stale(now), professional_id__in=professional_ids
-        ).values_list("pk", flat=True)
-    )
+    ids = list(dict.fromkeys(professional_ids))
+    if not ids:
+        return []
+    rows = _calendars_query(len(ids)).all(*ids)
+    return [pk for pk, checked_at in rows if is_stale(checked_at, now)]
 
 
 def practice_busy_between(

@@ -7,6 +7,7 @@ Redis is left alone for RETRY_AFTER seconds, so that requests do not each wait f
 """
 
 import logging
+import pickle
 import threading
 import time
 
@@ -45,14 +46,44 @@ def _fallback_method(name: str):
     return method
 
 
+# The slot cache keeps one entry per (professional, day): a month of availability for ten
+# professionals is 300 entries, Django's default limit for the whole local-memory cache. At
+# that limit every write first drops a third of the entries, so with anything else cached the
+# month read missed some days, computed and wrote them, and dropped others: it never stayed
+# warm. Entries are small (a list of integers), so a process can keep many.
+LOCAL_MAX_ENTRIES = 20_000
+
+
 class LocalMemoryCache(LocMemCache):
     """Django's local-memory cache without its memcached key checks: they warn about keys that
     memcached would refuse (over 250 characters, spaces, control characters), which neither
     this cache nor Redis does, and they walk every key character by character in Python: the
-    availability endpoint reads and writes hundreds of keys per request."""
+    availability endpoint reads and writes hundreds of keys per request. Reading many keys
+    takes the lock once, and it holds LOCAL_MAX_ENTRIES entries unless told otherwise."""
+
+    def __init__(self, name, params):
+        options = {"MAX_ENTRIES": LOCAL_MAX_ENTRIES, **params.get("OPTIONS", {})}
+        super().__init__(name, {**params, "OPTIONS": options})
 
     def validate_key(self, key):
         pass
+
+    def get_many(self, keys, version=None):
+        """BaseCache.get_many (the keys present and not expired) in one pass under the lock,
+        rather than one get() per key."""
+        made = [(key, self.make_key(key, version=version)) for key in keys]
+        found = {}
+        with self._lock:
+            now = time.time()
+            for key, made_key in made:
+                expiry = self._expire_info.get(made_key, -1)
+                if expiry is not None and expiry <= now:
+                    self._delete(made_key)
+                    continue
+                found[key] = self._cache[made_key]
+                self._cache.move_to_end(made_key, last=False)
+        # What this process pickled itself, as LocMemCache.get reads it.
+        return {key: pickle.loads(value) for key, value in found.items()}  # noqa: S301
 
 
 class FallbackRedisCache(RedisCache):

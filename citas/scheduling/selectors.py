@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from citas.booking.models import Appointment
 from citas.calendars.models import ExternalBusy
 from citas.catalog.models import Service
+from citas.core.compiled import CompiledQuery
 from citas.core.errors import ServiceError
 from citas.core.timezones import as_utc, outside_booking_window
 from citas.practices.models import Practice, Professional
@@ -77,18 +78,44 @@ def _minutes(value: time) -> int:
     return value.hour * 60 + value.minute
 
 
+def _offering_rows(service_id: int):
+    # What service.professionals.filter(is_active=True) reads (the same SQL).
+    return Professional.objects.filter(services=service_id).filter(is_active=True)
+
+
+_OFFERING_COLUMNS = (
+    "pk", "working_hours__weekday", "working_hours__start_time", "working_hours__end_time"
+)  # fmt: skip
+# Read by every availability request: the SQL is built once per process.
+_offering = CompiledQuery(
+    lambda service_id: (
+        _offering_rows(service_id).order_by("display_name", "pk").values_list(*_OFFERING_COLUMNS)
+    ),
+    -1,
+)
+_offering_by_one = CompiledQuery(
+    lambda service_id, professional_id: (
+        _offering_rows(service_id)
+        .filter(pk=professional_id)
+        .order_by("display_name", "pk")
+        .values_list(*_OFFERING_COLUMNS)
+    ),
+    -1,
+    -2,
+)
+
+
 def offering_with_hours(
     *, service: Service, professional_id: int | None = None
 ) -> dict[int, list[WorkingRange]]:
     """The active professionals offering `service` (or just `professional_id` among them), by
     display name, each with its working ranges: one query, for the availability endpoint."""
-    rows = service.professionals.filter(is_active=True)
-    if professional_id is not None:
-        rows = rows.filter(pk=professional_id)
+    if professional_id is None:
+        rows = _offering.all(service.pk)
+    else:
+        rows = _offering_by_one.all(service.pk, professional_id)
     working: dict[int, list[WorkingRange]] = {}
-    for pk, weekday, start, end in rows.order_by("display_name", "pk").values_list(
-        "pk", "working_hours__weekday", "working_hours__start_time", "working_hours__end_time"
-    ):
+    for pk, weekday, start, end in rows:
         ranges = working.setdefault(pk, [])
         if weekday is not None:  # a professional without working hours still counts
             ranges.append(WorkingRange(weekday, _minutes(start), _minutes(end)))

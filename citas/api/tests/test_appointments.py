@@ -1,12 +1,20 @@
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db.models.signals import pre_init
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import override
+from rest_framework import serializers
 
-from citas.api.serializers import AppointmentSerializer
+from citas.api.selectors import (
+    API_FILTER_LOOKUPS,
+    APPOINTMENT_ROW_COLUMNS,
+    APPOINTMENT_ROW_FIELDS,
+)
+from citas.api.serializers import AppointmentSerializer, _row_datetime
+from citas.api.views import appointments as appointment_views
 from citas.booking.models import Appointment, AppointmentEvent, AppointmentSeries, Client
 from citas.catalog.models import Service
 from citas.core.factories import AppointmentFactory, ClientFactory
@@ -297,3 +305,93 @@ def test_the_list_says_which_appointments_the_client_confirmed(clinic):
     answers = [row["client_confirmed_at"] for row in rows]
     assert answers[1] is None
     assert datetime.fromisoformat(answers[0].replace("Z", "+00:00")) == confirmed_at
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Madrid", "America/Santiago", "Asia/Kolkata"])
+def test_the_list_formats_datetimes_as_drf_does_in_any_time_zone(zone):
+    """The list's own datetime formatting (the current zone read once) is DateTimeField's,
+    "Z" for UTC included, across DST changes and for microseconds."""
+    field = serializers.DateTimeField()
+    values = [
+        datetime(2026, 3, 29, 0, 59, 59, 999999, tzinfo=UTC),
+        datetime(2026, 3, 29, 1, 0, tzinfo=UTC),
+        datetime(2026, 10, 25, 0, 30, tzinfo=UTC),
+        datetime(2026, 10, 25, 1, 30, tzinfo=UTC),
+        datetime(2026, 7, 1, 12, 0, 0, 1, tzinfo=ZoneInfo("Asia/Tokyo")),
+    ]
+    with timezone.override(ZoneInfo(zone)):
+        when = _row_datetime(timezone.get_current_timezone())
+        assert [when(value) for value in values] == [field.to_representation(v) for v in values]
+
+
+def _orm_rows(*, practice, filters):
+    """The list's rows as the ORM builds them on every request (before CompiledRows)."""
+    rows = Appointment.objects.filter(practice=practice)
+    for name, lookup in API_FILTER_LOOKUPS:
+        if filters.get(name) is not None:
+            rows = rows.filter(**{lookup: filters[name]})
+    if filters.get("client_confirmed") is not None:
+        rows = rows.client_confirmed(filters["client_confirmed"])
+    return rows.values(*APPOINTMENT_ROW_COLUMNS, **APPOINTMENT_ROW_FIELDS)
+
+
+def test_the_compiled_list_answers_what_the_orm_answers_page_by_page(
+    clinic, other_clinic, monkeypatch
+):
+    """The list's SQL is built once per shape: for each filter, page size and cursor (forward
+    and back, with offsets where starts repeat) every answer is the ORM's, links included."""
+    colleague = clinic.colleague()
+    other_client = ClientFactory(practice=clinic.practice)
+    for day in range(1, 7):
+        for hour, professional, client, status in (
+            (10, clinic.professional, clinic.client_record, "confirmed"),
+            (10, colleague, other_client, "pending"),  # the same start: cursor offsets
+            (12, colleague, clinic.client_record, "cancelled"),
+        ):
+            appointment(
+                clinic,
+                start=free_start(days=day, hour=hour),
+                professional=professional,
+                client=client,
+                status=status,
+                client_confirmed_at=timezone.now() if day % 2 else None,
+            )
+    AppointmentFactory(start=free_start(days=2))  # another practice's
+    api = clinic.api()
+    queries = [
+        {},
+        {"page_size": 2},
+        {"page_size": 4, "status": "pending"},
+        {"professional": colleague.pk, "page_size": 3},
+        {"client": other_client.pk, "client_confirmed": "true"},
+        {"client_confirmed": "false", "page_size": 2},
+        {"from": free_start(days=2).isoformat(), "to": free_start(days=5).isoformat()},
+        {"professional": other_clinic.professional.pk},
+    ]
+
+    def walk(query):
+        """Every page forward from the first, then every page back from the last."""
+        pages = [api.get(reverse("api:appointments"), query).json()]
+        while pages[-1]["next"]:
+            pages.append(api.get(pages[-1]["next"]).json())
+        while pages[-1]["previous"]:
+            pages.append(api.get(pages[-1]["previous"]).json())
+        return pages
+
+    compiled = [walk(query) for query in queries]
+    monkeypatch.setattr(appointment_views, "appointment_rows_for_api", _orm_rows)
+    assert [walk(query) for query in queries] == compiled
+    assert len({row["id"] for page in compiled[1] for row in page["results"]}) == 18
+    assert len(compiled[1]) > 9  # pages of 2, there and back
+    assert compiled[7] == [{"next": None, "previous": None, "results": []}]
+
+
+def test_a_list_without_filters_validates_nothing_and_a_bad_filter_is_still_a_400(clinic):
+    """The plain list skips the filter serializer (it would read nothing); any filter
+    parameter, even empty or invalid, still goes through it."""
+    appointment(clinic, start=free_start(days=1))
+    api = clinic.api()
+    assert len(api.get(reverse("api:appointments"), {"page_size": 5}).json()["results"]) == 1
+    assert api.get(reverse("api:appointments"), {"status": "lost"}).status_code == 400
+    assert api.get(reverse("api:appointments"), {"from": "yesterday"}).status_code == 400
+    assert api.get(reverse("api:appointments"), {"professional": "0"}).status_code == 400

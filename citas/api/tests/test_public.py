@@ -122,6 +122,25 @@ def test_availability_explains_bad_parameters(clinic, anonymous, params, field):
     assert field in response.json()["error"]["fields"]
 
 
+def test_availability_reads_only_this_practices_active_service(clinic, other_clinic, anonymous):
+    """The practice and service reads run SQL built once per process: each request's own
+    values pick the rows (another practice's service, an inactive one, an unknown practice)."""
+    assert availability(anonymous, clinic).status_code == 200
+    assert availability(anonymous, other_clinic).status_code == 200
+    response = availability(anonymous, clinic, service=other_clinic.service.pk)
+    assert response.status_code == 400
+    assert "service" in response.json()["error"]["fields"]
+    other_clinic.service.is_active = False
+    other_clinic.service.save()
+    assert availability(anonymous, other_clinic).status_code == 400
+    assert availability(anonymous, clinic).status_code == 200
+    start = free_start(days=1).date()
+    url = reverse("api:availability", args=["nobody-here"])
+    response = anonymous.get(url, {"service": clinic.service.pk, "from": start, "to": start})
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
 def test_a_client_books_without_an_account(clinic, anonymous):
     response = anonymous.post(book_url(clinic), booking(clinic), format="json")
     assert response.status_code == 201, response.json()

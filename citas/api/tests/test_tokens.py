@@ -1,9 +1,12 @@
 import hashlib
 
 from django.urls import reverse
+from django.utils import timezone
 
 from citas.api.models import ApiToken
+from citas.api.services import api_token_create
 from citas.core.factories import DEFAULT_PASSWORD, MembershipFactory, PracticeFactory
+from citas.core.tokens import hash_token
 
 
 def _signed_in_recently(client, user):
@@ -78,3 +81,34 @@ def test_a_member_of_one_practice_finds_it_preselected(client, db):
     client.force_login(membership.user)
     form = client.get(reverse("api:tokens")).context["form"]
     assert form["practice"].value() == membership.practice.pk
+
+
+def _loaded(obj):
+    if obj is None:
+        return None
+    fields = {k: v for k, v in obj.__dict__.items() if k != "_state"}
+    return fields, {name: _loaded(rel) for name, rel in obj._state.fields_cache.items()}
+
+
+def test_authentication_reads_what_for_authentication_reads(clinic, client_account):
+    """The token query is compiled once per process: for a member's token, a former member's
+    and a personal one it gives the objects `for_authentication` gives, and nothing for a
+    revoked or unknown token."""
+    from citas.api.authentication import _token_by_hash
+
+    former = MembershipFactory(practice=clinic.practice)
+    former_token = clinic.token_for(former.user)
+    former.delete()
+    personal = api_token_create(user=client_account, practice=None, name="me", scopes=["me:read"])[
+        1
+    ]
+    revoked = clinic.token_for(clinic.user)
+    ApiToken.objects.filter(token_hash=hash_token(revoked)).update(revoked_at=timezone.now())
+    for raw in (clinic.token, former_token, personal, revoked, "cit_unknown"):
+        expected = ApiToken.objects.for_authentication(hash_token(raw)).first()
+        assert _loaded(_token_by_hash.first(hash_token(raw))) == _loaded(expected)
+    member = _token_by_hash.first(hash_token(clinic.token)).member
+    assert member.pk == clinic.membership.pk
+    # As the ORM does, a missing membership leaves `member` unset (authenticate makes it None).
+    assert not hasattr(_token_by_hash.first(hash_token(former_token)), "member")
+    assert _token_by_hash.first(hash_token(revoked)) is None

@@ -28,6 +28,11 @@ from .common import errors, of_practice, page_of, parsed, practice_of
 TAG = "appointments"
 
 
+# No filter in the query string (the plain list and its pages): nothing for the serializer to
+# read, and validating nothing cost 0.24 ms (it deep-copies its fields for each request).
+FILTER_PARAMETERS = frozenset(AppointmentFilterSerializer().fields)
+
+
 class StaffView(APIView):
     permission_classes = [IsPracticeMember, HasTokenScope]
     scope = "appointments"
@@ -41,7 +46,9 @@ class AppointmentList(StaffView):
         responses={200: page_of(AppointmentSerializer, "AppointmentPage"), **errors(400, 401, 403)},
     )
     def get(self, request):
-        filters = parsed(AppointmentFilterSerializer, request.query_params)
+        filters = {}
+        if not FILTER_PARAMETERS.isdisjoint(request.query_params):
+            filters = parsed(AppointmentFilterSerializer, request.query_params)
         rows = appointment_rows_for_api(practice=practice_of(request), filters=filters)
         paginator = StartCursorPagination()
         page = paginator.paginate_queryset(rows, request, view=self)

@@ -33,6 +33,7 @@ from citas.privacy.services import consent_record
 from citas.scheduling.selectors import availability_for, offering_with_hours
 
 from ..permissions import HasTokenScope, IsPracticeManager, membership_for
+from ..selectors import active_service_of, practice_with_schedule
 from ..serializers import (
     AvailabilityQuerySerializer,
     AvailabilitySerializer,
@@ -160,11 +161,9 @@ class Availability(AvailabilityThrottled):
         responses={200: AvailabilitySerializer, **errors(400, 404, 429)},
     )
     def get(self, request, slug: str):
-        practice = get_object_or_404(
-            Practice.objects.select_related("booking_policy", "schedule_version"), slug=slug
-        )
+        practice = practice_with_schedule(slug)
         params = parsed(AvailabilityQuerySerializer, request.query_params)
-        service = Service.objects.active().filter(practice=practice, pk=params["service"]).first()
+        service = active_service_of(practice, params["service"])
         if service is None:
             raise field_error("service", _("Choose a service of this practice."))
         # The professionals with their hours in one query (the engine needs nothing else).

@@ -1,6 +1,7 @@
 """The cache backends: no memcached key checks on the keys (slot caching uses hundreds)."""
 
 import os
+import time
 
 import pytest
 import redis
@@ -47,3 +48,37 @@ def test_the_redis_cache_stores_and_reads_keys_without_memcached_checks(key_chec
     finally:
         cache.delete_many(list(KEYS))
     assert key_checks == []
+
+
+def test_a_month_of_slots_for_ten_professionals_stays_cached_beside_other_keys():
+    """300 slot entries (10 professionals × 30 days) and a few other keys: with Django's
+    default limit of 300 entries, each write dropped a third of them and the month was never
+    read whole again."""
+    cache = LocalMemoryCache("test-month-of-slots", {})
+    cache.clear()
+    cache.set_many({f"other:{n}": n for n in range(5)})
+    month = {
+        f"slots:1:7:Europe/Madrid:3:{pk}:{739000 + day}": [pk]
+        for pk in range(10)
+        for day in range(30)
+    }
+    cache.set_many(month)
+    cache.set("one-more", 1)
+    assert cache.get_many(list(month)) == month
+
+
+def test_reading_many_keys_is_reading_each_key(monkeypatch):
+    """get_many gives what get() gives key by key: present keys only, expired ones dropped."""
+    cache = LocalMemoryCache("test-get-many", {})
+    cache.clear()
+    cache.set("kept", [1, 2])
+    cache.set("none", None)
+    cache.set("expired", 3, timeout=10)
+    cache.set("other-version", 4, version=2)
+    clock = time.time()
+    monkeypatch.setattr(time, "time", lambda: clock + 60)
+    keys = ["kept", "none", "expired", "missing", "other-version"]
+    assert cache.get_many(keys) == {"kept": [1, 2], "none": None}
+    assert not cache.has_key("expired")
+    assert {k: v for k in keys if (v := cache.get(k, "absent")) != "absent"} == cache.get_many(keys)
+    assert cache.get_many(["other-version"], version=2) == {"other-version": 4}

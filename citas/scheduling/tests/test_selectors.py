@@ -213,6 +213,40 @@ def test_the_offering_lists_active_professionals_by_name_with_their_hours(profes
     assert offering_with_hours(service=service, professional_id=retired.pk) == {}
 
 
+def test_the_offering_reads_the_rows_the_related_manager_reads(professional, service):
+    """offering_with_hours runs SQL built once per process: for each shape (anyone, one
+    professional) its rows are service.professionals' rows, whatever the call's values."""
+    newcomer = ProfessionalFactory(practice=professional.practice, display_name="Ana")
+    retired = ProfessionalFactory(practice=professional.practice, is_active=False)
+    service.professionals.add(newcomer, retired)
+    other = ServiceFactory(practice=professional.practice, professionals=[newcomer])
+    outsider = ProfessionalFactory()  # another practice's
+    ServiceFactory(practice=outsider.practice, professionals=[outsider])
+    columns = (
+        "pk", "working_hours__weekday", "working_hours__start_time", "working_hours__end_time"
+    )  # fmt: skip
+
+    for offered in (service, other):
+        for pk in (None, professional.pk, newcomer.pk, retired.pk, outsider.pk):
+            rows = offered.professionals.filter(is_active=True)
+            if pk is not None:
+                rows = rows.filter(pk=pk)
+            expected: dict = {}
+            for row_pk, weekday, start, end in rows.order_by("display_name", "pk").values_list(
+                *columns
+            ):
+                ranges = expected.setdefault(row_pk, [])
+                if weekday is not None:
+                    minutes = (start.hour * 60 + start.minute, end.hour * 60 + end.minute)
+                    ranges.append((weekday, *minutes))
+            got = offering_with_hours(service=offered, professional_id=pk)
+            assert {
+                k: [(r.weekday, r.start_minute, r.end_minute) for r in v] for k, v in got.items()
+            } == expected
+            assert list(got) == list(expected)
+    assert list(offering_with_hours(service=other)) == [newcomer.pk]
+
+
 def test_preloaded_hours_give_the_same_slots_in_one_query(
     professional, service, django_assert_num_queries
 ):
