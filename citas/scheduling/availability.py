@@ -6,9 +6,10 @@ keeps comparisons exact and cheap and makes all arithmetic absolute (DST-proof).
 """
 
 from bisect import bisect_right
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -134,16 +135,15 @@ def free_slot_micros(req: SlotRequest) -> dict[date, list[int]]:
     """free_slots(req) with each start as epoch microseconds: what callers that merge, cache
     or filter slots work with, making datetimes only for the slots they return."""
     rules = _rules(req)
-    by_weekday: list[list[WorkingRange]] = [[] for _ in range(7)]
-    for working_range in req.working:
-        by_weekday[working_range.weekday].append(working_range)
-
+    by_weekday = _by_weekday(req.working)
     slots: dict[date, list[int]] = {}
     for ordinal in range(req.first_day.toordinal(), req.last_day.toordinal() + 1):
         day = date.fromordinal(ordinal)
         starts: list[int] = []
-        for start, end in _day_ranges(day, by_weekday[day.weekday()], req.tz):
-            starts.extend(_free_starts(start, end, rules))
+        working = by_weekday[day.weekday()]
+        if working:
+            for start, end in _absolute_day_ranges(ordinal, working, req.tz):
+                _add_free_starts(starts, start, end, rules)
         slots[day] = starts
     return slots
 
@@ -270,39 +270,64 @@ def _notice_bounds(req: SlotRequest) -> tuple[int, int | None]:
     return now + _micros(req.min_notice), latest
 
 
-def _forbidden_windows(req: SlotRequest, duration: int) -> Iterator[tuple[int, int]]:
+def _forbidden_windows(req: SlotRequest, duration: int) -> list[tuple[int, int]]:
     """Open windows (low, high) of start instants that would collide with busy or time off."""
     before, after = _micros(req.buffer_before), _micros(req.buffer_after)
-    for busy in req.busy:
-        yield _to_micros(busy.start) - duration - after, _to_micros(busy.end) + before
-    for absence in req.time_off:
-        yield _to_micros(absence.start) - duration, _to_micros(absence.end)
-    for start, end in req.busy_micros:
-        yield start - duration - after, end + before
-    for start, end in req.time_off_micros:
-        yield start - duration, end
+    lead = duration + after
+    return [
+        *[(_to_micros(busy.start) - lead, _to_micros(busy.end) + before) for busy in req.busy],
+        *[(_to_micros(off.start) - duration, _to_micros(off.end)) for off in req.time_off],
+        *[(start - lead, end + before) for start, end in req.busy_micros],
+        *[(start - duration, end) for start, end in req.time_off_micros],
+    ]
 
 
-def _merge_open_windows(windows: Iterable[tuple[int, int]]) -> tuple[list[int], list[int]]:
+def _merge_open_windows(windows: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
     """Sort and merge open windows; windows that merely touch stay apart (the shared instant
     belongs to neither)."""
     lows: list[int] = []
     highs: list[int] = []
-    for low, high in sorted(windows):
-        if highs and low < highs[-1]:
-            highs[-1] = max(highs[-1], high)
+    if not windows:
+        return lows, highs
+    windows = sorted(windows)
+    low, high = windows[0]
+    for next_low, next_high in windows:
+        if next_low < high:
+            if next_high > high:
+                high = next_high
         else:
             lows.append(low)
             highs.append(high)
+            low, high = next_low, next_high
+    lows.append(low)
+    highs.append(high)
     return lows, highs
 
 
+def _by_weekday(working: Iterable[WorkingRange]) -> list[tuple[WorkingRange, ...]]:
+    by_weekday: list[list[WorkingRange]] = [[] for _ in range(7)]
+    for working_range in working:
+        by_weekday[working_range.weekday].append(working_range)
+    return [tuple(ranges) for ranges in by_weekday]
+
+
 def _day_ranges(day: date, working: Iterable[WorkingRange], tz: ZoneInfo) -> list[tuple[int, int]]:
-    """Absolute working ranges of one local day, sorted, merged where they overlap or touch.
+    """Absolute working ranges of one local day, sorted, merged where they overlap or touch."""
+    return list(_absolute_day_ranges(day.toordinal(), tuple(working), tz))
+
+
+@lru_cache(maxsize=4096)
+def _absolute_day_ranges(
+    ordinal: int, working: tuple[WorkingRange, ...], tz: ZoneInfo
+) -> tuple[tuple[int, int], ...]:
+    """_day_ranges of the local day `ordinal`. Memoised (a pure function of its arguments):
+    the professionals of a practice mostly share their hours, and the time zone conversions
+    were the engine's largest cost.
 
     A range that a spring-forward gap turns inside out (start after end) is harmless: sorted by
     start, it can never extend a merged range, and it is too short to hold any slot.
     """
+    day = date.fromordinal(ordinal)
     absolute = sorted(
         (_local_instant(day, r.start_minute, tz), _local_instant(day, r.end_minute, tz))
         for r in working
@@ -313,34 +338,37 @@ def _day_ranges(day: date, working: Iterable[WorkingRange], tz: ZoneInfo) -> lis
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:
             merged.append((start, end))
-    return merged
+    return tuple(merged)
 
 
-def _free_starts(range_start: int, range_end: int, rules: _Rules) -> list[int]:
-    """Walk the grid range_start + k*step, jumping over forbidden windows."""
-    step, highs, lows = rules.step, rules.highs, rules.lows
+def _add_free_starts(starts: list[int], range_start: int, range_end: int, rules: _Rules) -> None:
+    """Append the free grid points range_start + k*step of one working range to `starts`.
+
+    Walks the gaps between the forbidden windows, not the grid: a window (low, high) is open,
+    so the starts allowed between two windows are the closed span [high, next low], and each
+    span's grid points are one range() (a busy day has far fewer windows than grid points).
+    """
+    step, lows, highs = rules.step, rules.lows, rules.highs
     last = range_end - rules.duration
-    if rules.latest is not None:
-        last = min(last, rules.latest)
-    candidate = _grid_at_or_after(range_start, step, rules.earliest)
-    window = bisect_right(highs, candidate)
-    starts: list[int] = []
-    while candidate <= last:
-        while window < len(highs) and highs[window] <= candidate:
-            window += 1
-        if window < len(highs) and lows[window] < candidate:
-            candidate = _grid_at_or_after(range_start, step, highs[window])
-        else:
-            starts.append(candidate)
-            candidate += step
-    return starts
-
-
-def _grid_at_or_after(origin: int, step: int, instant: int) -> int:
-    """The first grid point origin + k*step (k >= 0) that is not before `instant`."""
-    if instant <= origin:
-        return origin
-    return origin - ((origin - instant) // step) * step
+    if rules.latest is not None and rules.latest < last:
+        last = rules.latest
+    cursor = max(range_start, rules.earliest)
+    # The first window that ends after the cursor; those before it forbid nothing from here.
+    window = bisect_right(highs, cursor)
+    count = len(highs)
+    if window < count and lows[window] < cursor:  # the cursor is inside it
+        cursor = highs[window]
+        window += 1
+    while cursor <= last:
+        # Merged windows only touch or are apart, so [cursor, next low] is all allowed.
+        span_end = lows[window] if window < count and lows[window] < last else last
+        first = range_start - (range_start - cursor) // step * step  # the grid from cursor on
+        if first <= span_end:
+            starts.extend(range(first, span_end + 1, step))
+        if window >= count:
+            return
+        cursor = highs[window]
+        window += 1
 
 
 def _local_instant(day: date, minute: int, tz: ZoneInfo) -> int:
@@ -374,7 +402,11 @@ def _to_micros(instant: datetime) -> int:
 
 
 def _from_micros(micros: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=micros)
+    # fromtimestamp makes one object where epoch + timedelta made three: twice as fast, and
+    # the "any" merge of a month makes hundreds. Exact: whole seconds, then the microseconds.
+    seconds, fraction = divmod(micros, 1_000_000)
+    instant = datetime.fromtimestamp(seconds, UTC)
+    return instant.replace(microsecond=fraction) if fraction else instant
 
 
 def datetime_from_micros(micros: int) -> datetime:

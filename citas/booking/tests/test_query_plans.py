@@ -159,3 +159,20 @@ def test_the_hourly_count_of_online_bookings_reads_by_index(history):
         cursor.execute(f"EXPLAIN {sql}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "appt_online_practice_created" in plan, plan
+
+
+def test_the_availability_reads_busy_times_from_the_open_blocked_ranges_alone(history):
+    # Only pending and confirmed rows are in the (professional, blocked_start) index, and it
+    # carries blocked_end: no second index to intersect with (appt_open_practice_start, which
+    # the planner used to AND in), and with a vacuumed table no visit to the table at all.
+    today = timezone.localdate()
+    params = {
+        "service": history.service.pk,
+        "from": today.isoformat(),
+        "to": (today + timedelta(days=29)).isoformat(),
+    }
+    url = reverse("api:availability", args=[history.practice.slug])
+    [(sql, plan)] = _plans_reading_appointments(lambda: APIClient().get(url, params))
+
+    assert "appt_prof_blocked_start" in plan, plan
+    assert "appt_open_practice_start" not in plan, plan

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.cache import cache
 
+from citas.calendars.models import ExternalCalendar
 from citas.core.errors import ServiceError
 from citas.core.factories import (
     AppointmentFactory,
@@ -15,7 +16,13 @@ from citas.core.factories import (
 )
 from citas.scheduling.availability import SlotRequest, WorkingRange, free_slots
 from citas.scheduling.models import TimeOff
-from citas.scheduling.selectors import EpochMicroseconds, availability_for, offering_with_hours
+from citas.scheduling.selectors import (
+    EpochMicroseconds,
+    _blocked_rows,
+    _blocked_rows_sql,
+    availability_for,
+    offering_with_hours,
+)
 
 pytestmark = pytest.mark.django_db
 MADRID = ZoneInfo("Europe/Madrid")
@@ -281,3 +288,83 @@ def test_preloaded_hours_give_the_same_slots_in_one_query(
         )
 
     assert result == expected
+
+
+@pytest.mark.postgres
+def test_the_postgresql_busy_read_gives_the_rows_of_the_querysets(professional, service):
+    # _blocked_rows_sql restates _blocked_rows (active(), blocking(), the time off and external
+    # calendar filters) as one fixed statement: every filter is exercised at its edges here.
+    practice = professional.practice
+    colleague, third, outsider = (ProfessionalFactory(practice=practice) for _ in range(3))
+    elsewhere = ProfessionalFactory()  # of another practice; `outsider` is not asked about
+    since = datetime(2026, 12, 1, tzinfo=MADRID)
+    until = datetime(2026, 12, 8, 0, 30, tzinfo=MADRID)
+    before, after = timedelta(minutes=10), timedelta(minutes=15)
+    hour = timedelta(hours=1)
+
+    def book(who, start, length=hour, status="confirmed", **fields):
+        return AppointmentFactory(
+            professional=who,
+            start=start,
+            end=start + length,
+            blocked_start=start - timedelta(minutes=5),
+            blocked_end=start + length + timedelta(minutes=5),
+            status=status,
+            **fields,
+        )
+
+    day = datetime(2026, 12, 2, 9, tzinfo=MADRID)
+    book(professional, day)
+    book(professional, day + 2 * hour, status="pending")
+    for offset, status in enumerate(["cancelled", "completed", "no_show"]):
+        book(professional, day + (4 + offset) * hour, status=status)
+    blocked_client = ClientFactory(practice=practice, blocked_at=NOW)
+    book(colleague, day, client=blocked_client)
+    # Blocked ranges (the appointment widened by 5 minutes each side) at the edges of the busy
+    # window [since - before, until + after): ending exactly where it starts (out), one
+    # microsecond later (in), starting exactly where it ends (out), one microsecond earlier
+    # (in), and eleven and a half hours that began the day before (in).
+    book(outsider, day)
+    edge = since - before - timedelta(minutes=5) - hour
+    book(colleague, edge)
+    book(professional, edge + timedelta(microseconds=1))
+    late = until + after + timedelta(minutes=5)
+    book(professional, late)
+    book(colleague, late - timedelta(microseconds=1))
+    book(third, since - timedelta(hours=11), length=timedelta(hours=11, minutes=30))
+    book(elsewhere, day)
+
+    TimeOffFactory(practice=practice, start=since - hour, end=since)  # ends at since: out
+    TimeOffFactory(practice=practice, start=until, end=until + hour)  # starts at until: out
+    TimeOffFactory(practice=practice, start=day, end=day + hour)  # practice-wide: in
+    TimeOffFactory(practice=practice, professional=colleague, start=day, end=until + hour)
+    TimeOffFactory(practice=practice, professional=outsider, start=day, end=day + hour)
+    TimeOffFactory(practice=elsewhere.practice, start=day, end=day + hour)  # another practice
+    for who in (professional, outsider):
+        calendar = ExternalCalendar.objects.create(
+            practice=practice, professional=who, name="P", url=f"https://x.example/{who.pk}.ics"
+        )
+        for start, end in [(since - hour, since), (day, day + hour), (until - hour, until)]:
+            calendar.busy.create(professional=who, start=start, end=end)
+
+    bounds = {
+        "practice_id": practice.pk,
+        "ids": [professional.pk, colleague.pk, third.pk],
+        "since": since,
+        "until": until,
+        "before": before,
+        "after": after,
+    }
+    rows = sorted(_blocked_rows_sql(**bounds), key=str)
+
+    assert rows == sorted(_blocked_rows(**bounds), key=str)
+    kinds = {(kind, professional_id) for kind, professional_id, _start, _end in rows}
+    assert kinds == {
+        (0, None),
+        (0, colleague.pk),
+        (0, professional.pk),
+        (1, professional.pk),
+        (1, colleague.pk),
+        (1, third.pk),
+    }
+    assert len(rows) == 10
