@@ -63,6 +63,15 @@ class SessionTimeoutMiddleware:
         return self.get_response(request)
 
 
+def has_two_factor(request: HttpRequest) -> bool:
+    """Has the signed-in user set up two-step verification? A member's answer came with the
+    membership (`memberships_for`); anyone else's costs a query."""
+    membership = current_membership(request)
+    if membership is not None:
+        return membership.user_has_mfa
+    return is_mfa_enabled(request.user)
+
+
 def two_factor_required(request: HttpRequest) -> bool:
     """Does this request open a page that the user may only see with two-step verification?"""
     path = request.path_info
@@ -85,7 +94,7 @@ class TwoFactorRequiredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and two_factor_required(request) and not is_mfa_enabled(user):
+        if user.is_authenticated and two_factor_required(request) and not has_two_factor(request):
             messages.warning(
                 request,
                 _("Set up two-step verification to continue: your practice requires it."),

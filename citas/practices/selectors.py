@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 
-from django.db.models import Exists, Subquery
+from allauth.mfa.models import Authenticator
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -12,11 +13,15 @@ SESSION_KEY = "current_practice_id"
 
 
 def memberships_for(user) -> list[Membership]:
+    """The user's memberships, each with `user_has_mfa`: whether the user has set up two-step
+    verification (allauth's `is_mfa_enabled`: any authenticator), read in the same query so the
+    check on every practice page costs no query of its own."""
     if not user.is_authenticated:
         return []
     return list(
         Membership.objects.filter(user=user)
         .select_related("practice", "professional")
+        .annotate(user_has_mfa=Exists(Authenticator.objects.filter(user_id=OuterRef("user_id"))))
         .order_by("practice__name")
     )
 
