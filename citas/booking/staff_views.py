@@ -62,7 +62,7 @@ def _errors_json(form, status: int = 400) -> JsonResponse:
 @require_GET
 def agenda(request: HttpRequest) -> HttpResponse:
     practice = require_membership(request).practice
-    professionals = list(staff_selectors.active_professionals(practice))
+    professionals = staff_selectors.agenda_professionals(practice)
     first, last = staff_selectors.agenda_day_bounds(practice)
     config = {
         "feedUrl": cached_reverse("booking_staff:agenda_feed"),
