@@ -1,13 +1,16 @@
-"""The practice menu is drawn once per combination of what it shows (`{% practice_nav %}`):
-each page, role, badge number and language still gets its own menu."""
+"""The practice and account menus are drawn once per combination of what they show
+(citas.core.fragments): each page, role, badge number and language still gets its own menu."""
 
 import re
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
-from citas.core.factories import MembershipFactory, ProfessionalFactory
+from citas.core.factories import MembershipFactory, ProfessionalFactory, UserFactory
+from citas.core.fragments import render_once
 from citas.notifications.models import Notification, NotificationKind
 from citas.practices.models import Role
 
@@ -69,3 +72,19 @@ def test_the_menu_speaks_the_language_of_the_page(owner_client):
     assert ">Clients<" in nav(owner_client, HTTP_ACCEPT_LANGUAGE="en")
     owner_client.cookies.load({"django_language": "en"})
     assert ">Clients<" in nav(owner_client)
+
+
+def test_the_account_menu_offers_a_new_practice_only_to_who_has_none(client, owner):
+    onboarding = f'href="{reverse("practices:onboarding")}"'
+    client.force_login(UserFactory())
+    assert onboarding in client.get(reverse("home")).content.decode()
+    client.force_login(owner.user)
+    page = client.get(reverse("booking_staff:agenda")).content.decode()
+    assert onboarding not in page
+    assert f'href="{reverse("mfa_index")}"' in page
+
+
+@pytest.mark.parametrize("value", [mark_safe("x"), gettext_lazy("Home"), 1.5, object()])
+def test_a_fragment_is_keyed_by_plain_values_only(value):
+    with pytest.raises(TypeError, match="not a plain value"):
+        render_once("partials/account_menu.html", member=value)
