@@ -12,9 +12,9 @@ from django.contrib import auth, messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from citas.core.urls import cached_reverse
 from citas.practices.selectors import current_membership
 
 STARTED_KEY = "citas_session_started"
@@ -63,12 +63,23 @@ class SessionTimeoutMiddleware:
         return self.get_response(request)
 
 
+def has_two_factor(request: HttpRequest) -> bool:
+    """Has the signed-in user set up two-step verification? A member's answer came with the
+    membership (`memberships_for`); anyone else's costs a query."""
+    membership = current_membership(request)
+    if membership is not None:
+        return membership.user_has_mfa
+    return is_mfa_enabled(request.user)
+
+
 def two_factor_required(request: HttpRequest) -> bool:
     """Does this request open a page that the user may only see with two-step verification?"""
     path = request.path_info
-    if path.startswith(reverse("admin:index")):
+    if path.startswith(cached_reverse("admin:index")):
         return request.user.is_staff
-    if path.startswith(reverse("practices:dashboard")) or path.startswith(reverse("api:tokens")):
+    if path.startswith(cached_reverse("practices:dashboard")) or path.startswith(
+        cached_reverse("api:tokens")
+    ):
         membership = current_membership(request)
         return membership is not None and membership.needs_two_factor
     return False
@@ -83,7 +94,7 @@ class TwoFactorRequiredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and two_factor_required(request) and not is_mfa_enabled(user):
+        if user.is_authenticated and two_factor_required(request) and not has_two_factor(request):
             messages.warning(
                 request,
                 _("Set up two-step verification to continue: your practice requires it."),

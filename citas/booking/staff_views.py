@@ -23,6 +23,7 @@ from citas.core.errors import ServiceError, add_service_error
 from citas.core.jsonbody import JsonBodyError, read_json_body
 from citas.core.pagination import peek_page
 from citas.core.timezones import is_ambiguous, repeated_intervals
+from citas.core.urls import cached_reverse
 from citas.notifications.rendering import site_url
 from citas.notifications.services import new_link_notify
 from citas.practices.selectors import require_membership
@@ -61,13 +62,13 @@ def _errors_json(form, status: int = 400) -> JsonResponse:
 @require_GET
 def agenda(request: HttpRequest) -> HttpResponse:
     practice = require_membership(request).practice
-    professionals = list(staff_selectors.active_professionals(practice))
+    professionals = staff_selectors.agenda_professionals(practice)
     first, last = staff_selectors.agenda_day_bounds(practice)
     config = {
-        "feedUrl": reverse("booking_staff:agenda_feed"),
-        "bookUrl": reverse("booking_staff:agenda_book"),
-        "moveUrl": reverse("booking_staff:appointment_move", args=[0]),
-        "detailUrl": reverse("booking_staff:appointment_detail", args=[0]),
+        "feedUrl": cached_reverse("booking_staff:agenda_feed"),
+        "bookUrl": cached_reverse("booking_staff:agenda_book"),
+        "moveUrl": cached_reverse("booking_staff:appointment_move", (0,)),
+        "detailUrl": cached_reverse("booking_staff:appointment_detail", (0,)),
         "slotMinTime": first.strftime("%H:%M:%S"),
         "slotMaxTime": last.strftime("%H:%M:%S"),
         "resources": [{"id": p.pk, "title": p.display_name} for p in professionals],

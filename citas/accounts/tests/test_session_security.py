@@ -2,6 +2,7 @@
 
 import pytest
 import time_machine
+from allauth.mfa.models import Authenticator
 from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 from django.utils import timezone
@@ -53,6 +54,16 @@ def test_members_with_two_step_verification_open_every_practice_page(client, rol
     client.force_login(member.user)
     for route in PRACTICE_ROUTES:
         assert client.get(reverse(route)).status_code in (200, 404), route
+
+
+def test_removing_two_step_verification_is_noticed_on_the_next_page(client):
+    member = MembershipFactory(role=Role.OWNER, two_factor=True)
+    client.force_login(member.user)
+    assert client.get(reverse("booking_staff:agenda")).status_code == 200
+    Authenticator.objects.filter(user=member.user).delete()
+    assert client.get(reverse("booking_staff:agenda"))["Location"] == reverse("mfa_index")
+    enable_two_factor(member.user)
+    assert client.get(reverse("booking_staff:agenda")).status_code == 200
 
 
 def test_new_practices_require_it_from_owners_and_admins(client):

@@ -84,6 +84,25 @@ def test_the_agenda_page_loads_the_calendar_for_a_receptionist(member_client, pr
     assert "event-calendar.min.js" in response.content.decode()
 
 
+@pytest.mark.parametrize("others", [0, 4])
+def test_the_agenda_page_runs_a_fixed_number_of_queries(
+    client, professional, others, django_assert_num_queries
+):
+    owner = MembershipFactory(practice=professional.practice, role=Role.OWNER)
+    for n in range(others):
+        ProfessionalFactory(practice=professional.practice, display_name=f"P{n}", color="#123456")
+    client.force_login(owner.user)
+    client.get(reverse("booking_staff:agenda"))  # the session's activity, once per interval
+
+    # session, user, memberships (with the two-step flag), professionals, working-hours bounds,
+    # the failed-notifications probe for the manager's badge
+    with django_assert_num_queries(6):
+        page = client.get(reverse("booking_staff:agenda")).content.decode()
+
+    assert page.count("data-agenda-professional") == 1 + others
+    assert page.count('data-color="#123456"') == others
+
+
 def test_the_agenda_speaks_the_users_language(member_client):
     config = member_client.get(
         reverse("booking_staff:agenda"), headers={"accept-language": "en"}

@@ -1,6 +1,10 @@
+import functools
+
 from django import forms, template
+from django.conf import settings
 from django.template.defaultfilters import floatformat
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from citas.core import languages
@@ -100,6 +104,19 @@ def money(service) -> str:
 
 
 @register.simple_tag
-def language_choices() -> list[tuple[str, str]]:
-    """The language menu's entries: (code, name in that language)."""
-    return languages.language_choices()
+def language_options():
+    """The language menu's <option>s, the active language selected: on every page, and the
+    same for everyone who reads that language, so made once per process and language."""
+    return _language_options(get_language(), tuple(code for code, _name in settings.LANGUAGES))
+
+
+@functools.lru_cache(maxsize=64)
+def _language_options(active: str, codes: tuple[str, ...]):  # codes: the key only
+    return format_html_join(
+        "\n    ",
+        '<option value="{}" lang="{}"{}>{}</option>',
+        (
+            (code, code, mark_safe(" selected") if code == active else "", name)  # noqa: S308
+            for code, name in languages.language_choices()
+        ),
+    )

@@ -215,3 +215,10 @@ def test_a_nul_character_under_the_api_is_a_json_400(client, db):
     response = client.get("/api/v1/practices/x/availability/?service=%00")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "bad_request"
+
+
+def test_the_language_menu_marks_the_language_of_each_page(client):
+    for code in ("es", "en", "gl", "es"):
+        page = client.get(reverse("landing"), HTTP_ACCEPT_LANGUAGE=code).content.decode()
+        assert re.findall(r'<option value="(\w+)" lang="\w+" selected>', page) == [code]
+        assert re.findall(r'<option value="(\w+)"', page) == ["es", "en", "ca", "eu", "gl"]

@@ -349,3 +349,19 @@ def test_an_erased_clients_failures_are_neither_counted_nor_resent(
     assert notifications_resend_failed(practice=practice, by=owner.user) == 2
     copies = Notification.objects.filter(payload__resent_from__isnull=False)
     assert theirs.pk not in [c.payload["resent_from"] for c in copies]
+
+
+def test_the_count_is_exact_and_costs_one_probe_when_nothing_failed(
+    owner, failed_two, django_assert_num_queries
+):
+    """The badge on every manager's page: with no open failure one indexed probe answers 0;
+    otherwise the exact count follows (an erased client's failures: the test above)."""
+    practice = owner.practice
+    with django_assert_num_queries(2):
+        assert failed_notification_count(practice) == 2
+    Notification.objects.filter(pk=failed_two[0].pk).update(resent_at=NOW)
+    with django_assert_num_queries(2):
+        assert failed_notification_count(practice) == 1
+    Notification.objects.filter(pk=failed_two[1].pk).update(dismissed_at=NOW)
+    with django_assert_num_queries(1):
+        assert failed_notification_count(practice) == 0

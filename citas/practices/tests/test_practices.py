@@ -245,9 +245,9 @@ def test_the_dashboard_renders_in_a_fixed_number_of_queries(
     client.force_login(owner.user)
     # 14 for the page, 6 for the figures (occupancy 3, month 1, failed notifications 1,
     # new clients 1).
-    # + 1 two-step check, 1 failed count in the nav, 1 for the setup checklist, 1 for the
-    # appointments to close.
-    with django_assert_num_queries(24):
+    # + 1 failed count in the nav, 1 for the setup checklist, 1 for the appointments to close
+    # (the two-step check comes with the membership).
+    with django_assert_num_queries(23):
         response = client.get(reverse("practices:dashboard"))
     assert len(response.context["upcoming"]) == rows
 
