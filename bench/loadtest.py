@@ -5,7 +5,9 @@ appointments (200k by default, inserted by PostgreSQL itself), starts gunicorn (
 DEBUG off, on 127.0.0.1:LOADTEST_PORT), and runs wrk against each endpoint in turn, round after
 round (interleaved, so that the machine's noise hits every endpoint alike). Prints, per endpoint,
 the median over rounds of req/s, p50/p95/p99 latency and the ratio to /healthz's req/s in the
-same round. Bounded: rounds × endpoints × LOADTEST_SECONDS. Not part of CI.
+same round; then the availability API's 30 days "any" timed in this process with the cache
+emptied before each call (cold) and right after (warm). Bounded: rounds × endpoints ×
+LOADTEST_SECONDS, plus a few seconds. Not part of CI.
 """
 
 import http.client
@@ -74,6 +76,9 @@ def prepare() -> list[tuple[str, str, dict[str, str]]]:
     started = time.perf_counter()
     today = timezone.localdate()
     history = seed_history(slug="carga", count=APPOINTMENTS, today=today)
+    with connection.cursor() as cursor:
+        # What autovacuum would soon do: statistics and the visibility map (index-only scans).
+        cursor.execute("VACUUM ANALYZE")
     print(f"seeded {APPOINTMENTS} appointments in {time.perf_counter() - started:.1f} s")
 
     member = MembershipFactory(practice=history.practice, role=Role.OWNER)
@@ -103,6 +108,37 @@ def prepare() -> list[tuple[str, str, dict[str, str]]]:
         ("client list", "/app/clientes/", staff),
         ("API appointment list", "/api/v1/appointments/", api),
     ]
+
+
+def cold_availability(endpoints, rounds: int = 5, calls: int = 30) -> None:
+    """The availability API's 30 days "any" in this process (Django's test client, the same
+    database), the cache emptied before each call, and again right after (warm): the median per
+    round, then the median of the rounds."""
+    from django.core.cache import cache
+    from django.test import Client
+
+    path = next(path for name, path, _ in endpoints if name.startswith("availability API"))
+    browser = Client(HTTP_HOST="127.0.0.1")
+    for _ in range(5):
+        cache.clear()
+        browser.get(path)
+    cold, warm = [], []
+    for _ in range(rounds):
+        pairs = []
+        for _ in range(calls):
+            cache.clear()
+            started = time.perf_counter()
+            assert browser.get(path).status_code == 200
+            between = time.perf_counter()
+            browser.get(path)
+            pairs.append((between - started, time.perf_counter() - between))
+        cold.append(statistics.median(c for c, _ in pairs) * 1000)
+        warm.append(statistics.median(w for _, w in pairs) * 1000)
+    print(
+        f"availability API 30 days, any, in-process: cold {statistics.median(cold):.1f} ms, "
+        f"warm {statistics.median(warm):.1f} ms (rounds: cold "
+        f"{', '.join(f'{c:.1f}' for c in cold)})"
+    )
 
 
 def wrk(path: str, headers: dict[str, str]) -> dict[str, float]:
@@ -197,6 +233,7 @@ def main() -> int:
         errors = sum(r["errors"] for r in results)
         print(f"{name:<32}{row[0]:9.1f}{row[1]:9.1f}{row[2]:9.1f}{row[3]:9.1f}{errors:8.0f}"
               f"{ratio:11.3f}")  # fmt: skip
+    cold_availability(endpoints)
     failed = [name for name, results in runs.items() if any(r["errors"] for r in results)]
     if failed:
         print(f"errors (non-2xx answers or timeouts) for: {', '.join(failed)}; "
