@@ -180,14 +180,20 @@ else:
     }
 
 # The staff agenda's weeks (citas.booking.agenda_cache): entries of up to a megabyte, so local
-# memory keeps few of them; with Redis, the same server as the rest.
+# memory keeps few of them (without Redis, and while Redis is down); with Redis, the same
+# server as the rest.
+AGENDA_CACHE_LOCAL_ENTRIES = 64
 CACHES["agenda"] = (
-    {**CACHES["default"]}
+    {
+        **CACHES["default"],
+        "FALLBACK_NAME": "citas-redis-fallback-agenda",
+        "FALLBACK_MAX_ENTRIES": AGENDA_CACHE_LOCAL_ENTRIES,
+    }
     if REDIS_URL
     else {
         "BACKEND": "citas.core.cache.LocalMemoryCache",
         "LOCATION": "agenda",
-        "OPTIONS": {"MAX_ENTRIES": 64},
+        "OPTIONS": {"MAX_ENTRIES": AGENDA_CACHE_LOCAL_ENTRIES},
     }
 )
 

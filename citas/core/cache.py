@@ -87,9 +87,19 @@ class LocalMemoryCache(LocMemCache):
 
 
 class FallbackRedisCache(RedisCache):
+    """Redis, and this process's memory while Redis is down. FALLBACK_NAME and
+    FALLBACK_MAX_ENTRIES (beside BACKEND and LOCATION) give a cache of large entries a local
+    memory of its own that keeps few of them."""
+
     def __init__(self, server, params):
         super().__init__(server, params)
-        self.fallback = LocalMemoryCache("citas-redis-fallback", {"TIMEOUT": params.get("TIMEOUT")})
+        self.fallback = LocalMemoryCache(
+            params.get("FALLBACK_NAME", "citas-redis-fallback"),
+            {
+                "TIMEOUT": params.get("TIMEOUT"),
+                "OPTIONS": {"MAX_ENTRIES": params.get("FALLBACK_MAX_ENTRIES", LOCAL_MAX_ENTRIES)},
+            },
+        )
 
     def validate_key(self, key):  # see LocalMemoryCache
         pass

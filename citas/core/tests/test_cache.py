@@ -82,3 +82,31 @@ def test_reading_many_keys_is_reading_each_key(monkeypatch):
     assert not cache.has_key("expired")
     assert {k: v for k in keys if (v := cache.get(k, "absent")) != "absent"} == cache.get_many(keys)
     assert cache.get_many(["other-version"], version=2) == {"other-version": 4}
+
+
+def _entries_kept(cache, count: int) -> int:
+    for n in range(count):
+        cache.set(f"week:{n}", "x")
+    return sum(cache.get(f"week:{n}") is not None for n in range(count))
+
+
+def test_the_agenda_caches_local_memory_keeps_few_entries_with_or_without_redis(settings):
+    """Agenda weeks are up to a megabyte each: local memory (without Redis, or while Redis is
+    down) keeps AGENDA_CACHE_LOCAL_ENTRIES of them, apart from the other caches' entries."""
+    most = settings.AGENDA_CACHE_LOCAL_ENTRIES
+    agenda = settings.CACHES["agenda"]
+    assert most in (
+        agenda.get("FALLBACK_MAX_ENTRIES"),
+        agenda.get("OPTIONS", {}).get("MAX_ENTRIES"),
+    )
+    alone = LocalMemoryCache("test-agenda", {"OPTIONS": {"MAX_ENTRIES": most}})
+    down = FallbackRedisCache(
+        "redis://127.0.0.1:9/0",
+        {"FALLBACK_NAME": "test-agenda-fallback", "FALLBACK_MAX_ENTRIES": most},
+    )
+    shared = FallbackRedisCache("redis://127.0.0.1:9/0", {})
+
+    assert _entries_kept(alone, 3 * most) <= most
+    assert _entries_kept(down.fallback, 3 * most) <= most
+    assert down.fallback._max_entries == most
+    assert shared.fallback._max_entries > 100 * most
