@@ -321,6 +321,14 @@ class Appointment(BaseModel):
                 condition=Q(channel__in=["public", "api"]),
                 name="appt_online_practice_created",
             ),
+            # The client list's no-show counts (staff_selectors.client_list): a client's
+            # no-shows since a date, from an index of the no-shows alone (the appointment count
+            # reads the client_id index only).
+            models.Index(
+                fields=["client", "start"],
+                condition=Q(status="no_show"),
+                name="appt_client_no_show_start",
+            ),
             # attendance.release_candidates: unconfirmed appointments starting soon.
             models.Index(
                 fields=["start"],

@@ -177,7 +177,8 @@ def _client_matches(text: str, *, prefix: str = "") -> Q:
 
 
 def _count(rows: QuerySet) -> Coalesce:
-    return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), 0)
+    # COUNT(client_id), not COUNT(id): the same number (never NULL), read from an index alone.
+    return Coalesce(Subquery(rows.annotate(n=Count("client")).values("n")), 0)
 
 
 def client_list(*, practice: Practice, search: str = "") -> QuerySet[Client]:
@@ -186,7 +187,8 @@ def client_list(*, practice: Practice, search: str = "") -> QuerySet[Client]:
     if search:
         rows = rows.filter(_client_matches(search))
     # Correlated subqueries, not a join and GROUP BY: the database counts the appointments of
-    # the clients on the page only (the LIMIT applies first), each by the client_id index.
+    # the clients on the page only (the LIMIT applies first), each by an index scan alone (the
+    # client_id index; the no-shows' partial index), without visiting the table's rows.
     of_client = Appointment.objects.filter(client=OuterRef("pk")).order_by().values("client")
     return rows.annotate(
         appointment_count=_count(of_client),

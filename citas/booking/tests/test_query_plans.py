@@ -176,3 +176,23 @@ def test_the_availability_reads_busy_times_from_the_open_blocked_ranges_alone(hi
 
     assert "appt_prof_blocked_start" in plan, plan
     assert "appt_open_practice_start" not in plan, plan
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_client_list_counts_from_indexes_without_visiting_the_table(client):
+    """Each client's appointment count reads the client_id index and its no-shows the
+    no-shows' partial index, index-only once the table is vacuumed (as autovacuum keeps it):
+    a page of clients with years of history each costs what it costs with a few weeks."""
+    history = seed_history(slug="fichas", count=APPOINTMENTS, today=timezone.localdate())
+    member = MembershipFactory(practice=history.practice, role=Role.RECEPTION)
+    client.force_login(member.user)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE booking_appointment")  # outside a transaction here
+
+    [(sql, plan)] = _plans_reading_appointments(
+        lambda: client.get(reverse("booking_staff:client_list"))
+    )
+
+    assert "Heap Scan on booking_appointment" not in plan, plan
+    assert plan.count("Index Only Scan") == 2, plan
+    assert "appt_client_no_show_start" in plan, plan
