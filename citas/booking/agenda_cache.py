@@ -61,15 +61,16 @@ def schedule_version(practice_id: int) -> int:
 
 def feed_key(
     *,
-    practice_id: int,
+    practice,
     version: int,
     start: datetime,
     end: datetime,
     professional_ids: Sequence[int],
     include_cancelled: bool,
     language: str,
-    timezone: str,
 ) -> str:
+    """The key of one feed: everything its text depends on besides the rows (the practice's
+    time zone included: it writes the wall-clock times)."""
     scope = "|".join(
         [
             start.isoformat(),
@@ -77,11 +78,11 @@ def feed_key(
             ",".join(str(pk) for pk in sorted(professional_ids)),
             "c" if include_cancelled else "",
             language,
-            timezone,
+            practice.timezone,
         ]
     )
     digest = hashlib.blake2b(scope.encode(), digest_size=16).hexdigest()
-    return f"agenda:{practice_id}:{version}:{digest}"
+    return f"agenda:{practice.pk}:{version}:{digest}"
 
 
 def cached_events(key: str, build: Callable[[], str]) -> str:

@@ -102,27 +102,23 @@ def agenda_feed(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _errors_json(form)
     data = form.cleaned_data
-    professional_ids = [p.pk for p in data["professional"]]
+    # What every read of the feed is about: the practice, the range, the professionals chosen.
+    window = {
+        "practice": practice,
+        "start": data["start"],
+        "end": data["end"],
+        "professional_ids": [p.pk for p in data["professional"]],
+    }
     key = agenda_cache.feed_key(
-        practice_id=practice.pk,
         # Read before the appointments (see agenda_cache).
         version=agenda_cache.schedule_version(practice.pk),
-        start=data["start"],
-        end=data["end"],
-        professional_ids=professional_ids,
         include_cancelled=data["cancelled"],
         language=get_language(),
-        timezone=practice.timezone,
+        **window,
     )
 
     def build() -> str:
-        rows = staff_selectors.agenda_appointments(
-            practice=practice,
-            start=data["start"],
-            end=data["end"],
-            professional_ids=professional_ids,
-            include_cancelled=data["cancelled"],
-        )
+        rows = staff_selectors.agenda_appointments(include_cancelled=data["cancelled"], **window)
         status_labels = {value: str(label) for value, label in AppointmentStatus.choices}
         built = appointment_events_json(
             rows,
@@ -134,20 +130,8 @@ def agenda_feed(request: HttpRequest) -> HttpResponse:
             built = json.dumps(
                 [_event(row, form.tz, status_labels) for row in rows], cls=DjangoJSONEncoder
             )
-        events = time_off_events(
-            practice=practice,
-            start=data["start"],
-            end=data["end"],
-            professional_ids=professional_ids,
-            tz=form.tz,
-        )
-        events += external_busy_events(
-            practice=practice,
-            start=data["start"],
-            end=data["end"],
-            professional_ids=professional_ids,
-            tz=form.tz,
-        )
+        events = time_off_events(tz=form.tz, **window)
+        events += external_busy_events(tz=form.tz, **window)
         return _joined(built, events)
 
     body = agenda_cache.cached_events(key, build)
