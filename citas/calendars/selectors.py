@@ -1,3 +1,4 @@
+import functools
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -55,23 +56,15 @@ def is_stale(checked_at: datetime | None, now: datetime) -> bool:
 
 
 # Every page and API request that shows free times asks for the professionals' calendars:
-# the SQL is built once per number of professionals (at most CALENDAR_QUERY_SHAPES kept).
-_calendars_of: dict[int, CompiledQuery] = {}
-CALENDAR_QUERY_SHAPES = 64
-
-
+# the SQL is built once per number of professionals (the 64 numbers last used are kept).
+@functools.lru_cache(maxsize=64)
 def _calendars_query(count: int) -> CompiledQuery:
-    query = _calendars_of.get(count)
-    if query is None:
-        if len(_calendars_of) >= CALENDAR_QUERY_SHAPES:
-            _calendars_of.clear()
-        query = _calendars_of[count] = CompiledQuery(
-            lambda *ids: ExternalCalendar.objects.filter(professional_id__in=ids).values_list(
-                "pk", "checked_at"
-            ),
-            *range(-1, -1 - count, -1),
-        )
-    return query
+    return CompiledQuery(
+        lambda *ids: ExternalCalendar.objects.filter(professional_id__in=ids).values_list(
+            "pk", "checked_at"
+        ),
+        *range(-1, -1 - count, -1),
+    )
 
 
 def stale_calendar_ids(*, professional_ids: Sequence[int], now: datetime) -> list[int]:
